@@ -1,0 +1,3 @@
+from gc_bot.cli import main
+
+main()

@@ -1,0 +1,142 @@
+"""The `gc-bot` command: it parses arguments and calls the stages, nothing more."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gc_bot import __version__
+from gc_bot.errors import GcBotError
+
+ROOT = click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+
+
+def _fail(error: GcBotError) -> None:
+    click.echo(f"gc-bot: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+@contextmanager
+def _clear_errors():
+    try:
+        yield
+    except GcBotError as error:
+        _fail(error)
+
+
+def _context(root: Path, flags: dict[str, Any] | None = None):
+    from gc_bot.config import load_config
+    from gc_bot.principles import load_principles, principles_dir_for
+
+    config = load_config(root, flags)
+    principles = load_principles(principles_dir_for(root, config.principles))
+    return config, principles
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gc-bot")
+def main() -> None:
+    """gc-bot: garbage-collects the slop in a Python repository against its golden principles."""
+
+
+@main.command()
+@ROOT
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes for the libcst checks (default: all cores).")
+@click.option("--shard", help="Report only a stable I/N share of the files, e.g. 2/4.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the cache.")
+@click.option("--principles", "principles_dir", help="Folder of principle files (replaces the starter set).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+def scan(root: Path, fmt: str, fail_on: str, jobs: int | None, shard: str | None, no_cache: bool,
+         principles_dir: str | None, output: Path | None) -> None:
+    """Report where ROOT diverges from its golden principles."""
+    from gc_bot.report import render
+    from gc_bot.scan import Shard
+    from gc_bot.scan import scan as run_scan
+
+    with _clear_errors():
+        try:
+            shard_spec = Shard.parse(shard) if shard else None
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+        config, principles = _context(root, {"principles": principles_dir})
+        with _progress(fmt == "text") as progress:
+            result = run_scan(root, principles, exclude=config.exclude, jobs=jobs, shard=shard_spec,
+                              use_cache=not no_cache, progress=progress)
+        report = render(result, principles, fmt)
+        if output:
+            output.write_text(report + "\n", encoding="utf-8")
+        else:
+            click.echo(report)
+    if fail_on != "never" and result.at_or_above(fail_on):
+        sys.exit(1)
+
+
+@contextmanager
+def _progress(wanted: bool):
+    if not (wanted and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True)) as bar:
+
+        def start(total: int) -> Callable[[], None]:
+            task = bar.add_task("scanning", total=total)
+            return lambda: bar.advance(task)
+
+        yield start
+
+
+@main.group()
+def principles() -> None:
+    """List and test the golden principles."""
+
+
+@principles.command("list")
+@ROOT
+def principles_list(root: Path) -> None:
+    """Show the principles that apply to ROOT."""
+    with _clear_errors():
+        _, found = _context(root)
+    click.echo(f"{len(found)} principles from {found.source}")
+    for p in found:
+        detect = ", ".join(filter(None, [p.detect.check, *p.detect.ruff]))
+        click.echo(f"  {p.id:<24} {p.severity:<8} fix: {'/'.join(p.fix):<14} {detect}")
+        click.echo(f"  {'':<24} {p.title}")
+
+
+@principles.command("test")
+@ROOT
+def principles_test(root: Path) -> None:
+    """Run every principle's examples: each bad one must be flagged, each good one must not."""
+    from gc_bot.examples import run_examples
+
+    with _clear_errors():
+        _, found = _context(root)
+        outcomes = run_examples(found)
+    failed = [o for o in outcomes if not o.passed]
+    for o in outcomes:
+        mark = "ok  " if o.passed else "FAIL"
+        click.echo(f"{mark} {o.principle} example {o.index + 1} ({o.kind}): {o.detail}")
+    click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed else 0)
+
+
+@main.command("config")
+@ROOT
+def show_config(root: Path) -> None:
+    """Print each effective setting and where it came from."""
+    from gc_bot.config import KEYS, load_config
+
+    with _clear_errors():
+        config = load_config(root)
+    for key in KEYS:
+        click.echo(f"{key} = {getattr(config.settings, key)!r}  ({config.sources[key]})")
+    click.echo(f"agent = {'on' if config.agent_enabled() else 'off'}  (OPENAI_API_KEY / OPENAI_BASE_URL)")

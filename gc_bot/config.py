@@ -1,0 +1,112 @@
+"""Configuration: `[tool.gc-bot]` or `gc-bot.toml`, then `GC_BOT_*` variables, then flags."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gc_bot.errors import UsageError
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    principles: str | None = None
+    exclude: list[str] = Field(default_factory=list)
+    model: str = DEFAULT_MODEL
+    base: str | None = None
+    max_prs: int = Field(5, ge=0)
+    max_attempts: int = Field(3, ge=1)
+    concurrency: int = Field(4, ge=1)
+    token_budget: int = Field(200_000, ge=0)
+    test_command: str | None = None
+    lessons_max_items: int = Field(3, ge=0)
+    lessons_max_chars: int = Field(4000, ge=0)
+    pause_below: float = Field(0.10, ge=0, le=1)
+    min_decisions: int = Field(5, ge=1)
+    max_diff_lines: int = Field(200, ge=1)
+    max_files_per_proposal: int = Field(3, ge=1)
+
+
+KEYS = tuple(Settings.model_fields)
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings
+    sources: dict[str, str]  # key -> "default" | file path | "env GC_BOT_X" | "flag"
+    root: Path
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.settings, name)
+
+    def agent_enabled(self) -> bool:
+        return bool(os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"))
+
+
+def load_config(root: Path, flags: dict[str, Any] | None = None) -> Config:
+    values: dict[str, Any] = {}
+    sources = dict.fromkeys(KEYS, "default")
+    file_values, file_name = _file_settings(root)
+    for key, value in file_values.items():
+        values[key] = value
+        sources[key] = file_name
+    for key in KEYS:
+        raw = os.environ.get(f"GC_BOT_{key.upper()}")
+        if raw is not None:
+            values[key] = _from_env(key, raw)
+            sources[key] = f"env GC_BOT_{key.upper()}"
+    for key, value in (flags or {}).items():
+        if value is not None:
+            values[key] = value
+            sources[key] = "flag"
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as error:
+        problems = []
+        for err in error.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            what = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"configuration {key!r} (from {sources.get(str(err['loc'][0]), file_name)}): {what}")
+        raise UsageError("\n".join(problems)) from None
+    return Config(settings, sources, root)
+
+
+def _file_settings(root: Path) -> tuple[dict[str, Any], str]:
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("gc-bot")
+        if table is not None:
+            return _normalise(table), "pyproject.toml [tool.gc-bot]"
+    own = root / "gc-bot.toml"
+    if own.is_file():
+        return _normalise(_read_toml(own)), "gc-bot.toml"
+    return {}, "default"
+
+
+def _normalise(table: dict[str, Any]) -> dict[str, Any]:
+    return {key.replace("-", "_"): value for key, value in table.items()}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"{path}: {error}") from None
+
+
+def _from_env(key: str, raw: str) -> Any:
+    if key == "exclude":
+        raw = raw.strip()
+        if raw.startswith("["):
+            return json.loads(raw)
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw

@@ -1,0 +1,53 @@
+"""`principles test`: every principle's bad examples are flagged by it, its good ones are not."""
+
+from __future__ import annotations
+
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from gc_bot.principles import Detect, Example, Principle, PrincipleSet
+
+
+@dataclass(frozen=True)
+class ExampleOutcome:
+    principle: str
+    index: int
+    kind: str  # "bad" or "good"
+    passed: bool
+    detail: str
+
+
+def run_examples(principles: PrincipleSet) -> list[ExampleOutcome]:
+    outcomes = []
+    for principle in principles:
+        if not principle.examples:
+            outcomes.append(ExampleOutcome(principle.id, 0, "bad", False, "has no examples"))
+        for index, example in enumerate(principle.examples):
+            for kind in ("bad", "good"):
+                code = getattr(example, kind)
+                if code is not None:
+                    outcomes.append(_run_one(principle, index, kind, code, example))
+    return outcomes
+
+
+def _run_one(principle: Principle, index: int, kind: str, code: str, example: Example) -> ExampleOutcome:
+    from gc_bot.scan import scan
+
+    options = {**principle.detect.options, **example.options}
+    alone = principle.model_copy(update={"detect": Detect(**{**principle.detect.model_dump(), "options": options})})
+    with tempfile.TemporaryDirectory(prefix="gc-bot-example-") as tmp:
+        target = Path(tmp) / example.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(code), encoding="utf-8")
+        result = scan(Path(tmp), PrincipleSet((alone,), Path(tmp)), use_cache=False, jobs=1)
+    own = [f for f in result.findings if f.principle == principle.id]
+    if result.skipped:
+        return ExampleOutcome(principle.id, index, kind, False, f"could not be scanned: {result.skipped[0].reason}")
+    if kind == "bad" and not own:
+        return ExampleOutcome(principle.id, index, kind, False, "bad example is not flagged")
+    if kind == "good" and own:
+        where = "; ".join(f"line {f.line}: {f.message}" for f in own)
+        return ExampleOutcome(principle.id, index, kind, False, f"good example is flagged ({where})")
+    return ExampleOutcome(principle.id, index, kind, True, f"{len(own)} finding(s)")

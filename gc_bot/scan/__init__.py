@@ -1,0 +1,227 @@
+"""`scan`: files -> ruff + libcst checks -> findings, with a cache and shards."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity_rank
+from gc_bot.principles import PathFilter, Principle, PrincipleSet
+from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key
+from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
+from gc_bot.scan.files import Skipped, discover, read_source
+from gc_bot.scan.ruff import run_ruff, ruff_version
+from gc_bot.scan.suppress import suppressed
+
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int  # 1-based
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise ValueError(f"--shard takes I/N, e.g. 1/4, not {text!r}") from None
+        if not 1 <= index <= count:
+            raise ValueError(f"--shard {text}: I must be between 1 and N")
+        return cls(index, count)
+
+    def owns(self, path: str) -> bool:
+        bucket = int(hashlib.sha1(path.encode()).hexdigest()[:8], 16) % self.count
+        return bucket == self.index - 1
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    findings: list[Finding]
+    skipped: list[Skipped]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": JSON_VERSION,
+            "findings": [f.to_json() for f in self.findings],
+            "skipped": [s.to_json() for s in self.skipped],
+            "stats": self.stats,
+        }
+
+    def at_or_above(self, severity: str) -> list[Finding]:
+        return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(severity)]
+
+
+@dataclass
+class _File:
+    path: str  # relative to the scan root
+    repo_path: str  # relative to the git top level, for globs
+    data: bytes
+    text: str
+    key: str
+    entry: dict[str, Any] | None = None
+
+
+def scan(
+    root: Path,
+    principles: PrincipleSet,
+    *,
+    exclude: Iterable[str] = (),
+    jobs: int | None = None,
+    shard: Shard | None = None,
+    use_cache: bool = True,
+    only: set[str] | None = None,
+    progress: Callable[[int], Callable[[], None]] | None = None,
+) -> ScanResult:
+    """Scan `root` against `principles`; `only` limits the reported files, never the facts read."""
+    started = time.perf_counter()
+    root = root.resolve()
+    tree = discover(root)
+    repo_exclude = PathFilter.build(list(exclude), []) if exclude else None
+    salt = cache_salt(principles.digest, ruff_version())
+    files: list[_File] = []
+    skipped: list[Skipped] = []
+    for path in tree.files:
+        repo_path = tree.repo_path(path)
+        if repo_exclude and repo_exclude.include.match_file(repo_path):
+            continue
+        read = read_source(root, path)
+        if isinstance(read, Skipped):
+            skipped.append(read)
+            continue
+        data, text = read
+        files.append(_File(path, repo_path, data, text, entry_key(salt, repo_path, data)))
+
+    def reported(f: _File) -> bool:
+        return (shard is None or shard.owns(f.path)) and (only is None or f.path in only)
+
+    cache: ScanCache = ScanCache() if use_cache else NoCache()
+    try:
+        hits = cache.get_many(f.key for f in files)
+        for f in files:
+            entry = hits.get(f.key)
+            if entry is not None and (reported(f) or "facts" in entry) and not (reported(f) and entry.get("partial")):
+                f.entry = entry
+        todo = [f for f in files if f.entry is None]
+        fresh = _analyze(root, principles, todo, reported, jobs or default_jobs(), progress)
+        cache.put_many({f.key: f.entry for f in todo if f.entry is not None})
+    finally:
+        cache.close()
+
+    findings: list[Finding] = []
+    for f in files:
+        if "error" in f.entry:
+            skipped.append(Skipped(f.path, f.entry["error"]))
+        elif reported(f):
+            findings += _file_findings(principles, f)
+    findings += _cross_file_findings(principles, [f for f in files if "error" not in f.entry], reported)
+    with_findings = {finding.path for finding in findings}
+    lines_of = {f.path: f.text.splitlines() for f in files if f.path in with_findings}
+    findings = [f for f in findings if not suppressed(lines_of[f.path], f.line, f.principle)]
+    findings = fingerprint_all(merge_same_place(findings), lines_of)
+    stats = {
+        "files": len(tree.files),
+        "scanned": len(files),
+        "parsed": fresh,
+        "cached": len(files) - fresh,
+        "skipped": len(skipped),
+        "findings": len(findings),
+        "principles": len(principles),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return ScanResult(root, sorted(findings), sorted(skipped), stats)
+
+
+def _specs(principles: PrincipleSet, repo_path: str, full: bool) -> tuple[CheckSpec, ...]:
+    from gc_bot.scan.checks import get_check
+
+    specs = []
+    for p in principles:
+        check = p.detect.check
+        if check is None:
+            continue
+        if get_check(check).cross_file or (full and p.applies_to(repo_path)):
+            specs.append(CheckSpec(p.id, check, p.detect.options))
+    return tuple(specs)
+
+
+def _analyze(root, principles, todo: list[_File], reported, workers: int, progress) -> int:
+    """Fill in `entry` for each file in `todo`; ruff runs beside the libcst pool."""
+    if not todo:
+        return 0
+    codes = principles.ruff_codes()
+    ruff_paths = [f.path for f in todo if reported(f)]
+    with ThreadPoolExecutor(max_workers=1) as background:
+        ruff_future = background.submit(run_ruff, root, ruff_paths, codes)
+        jobs = [Job(f.repo_path, f.text, _specs(principles, f.repo_path, reported(f))) for f in todo]
+        done = progress(len(jobs)) if progress else None
+        by_repo_path = {f.repo_path: f for f in todo}
+        for job, result in analyze_all(jobs, workers, done):
+            f = by_repo_path[job.path]
+            f.entry = result if reported(f) else {**result, "partial": True}
+            if reported(f):
+                f.entry.setdefault("ruff", [])
+        ruff_by_path: dict[str, list] = defaultdict(list)
+        for hit in ruff_future.result():
+            ruff_by_path[hit.path].append(hit.to_json())
+    for f in todo:
+        if "ruff" in f.entry:
+            f.entry["ruff"] = ruff_by_path.get(f.path, [])
+    return len(todo)
+
+
+def _file_findings(principles: PrincipleSet, f: _File) -> list[Finding]:
+    found: list[Finding] = []
+    applicable = [p for p in principles if p.applies_to(f.repo_path)]
+    for p in applicable:
+        for line, column, end_line, end_column, message in f.entry["hits"].get(p.id, ()):
+            found.append(_finding(p, f.path, (line, column, end_line, end_column), message, "libcst", p.detect.check))
+    for code, line, column, end_line, end_column, message in f.entry.get("ruff", ()):
+        for p in applicable:
+            if code in p.detect.ruff:
+                found.append(_finding(p, f.path, (line, column, end_line, end_column), f"{code}: {message}", "ruff", code))
+    return found
+
+
+def _cross_file_findings(principles: PrincipleSet, files: list[_File], reported) -> list[Finding]:
+    from gc_bot.scan.checks import get_check, parse_options
+
+    found: list[Finding] = []
+    by_path = {f.path: f for f in files}
+    for p in principles:
+        if p.detect.check is None or not get_check(p.detect.check).cross_file:
+            continue
+        check = get_check(p.detect.check)
+        facts = {f.path: f.entry["facts"][p.id] for f in files if p.id in f.entry.get("facts", {})}
+        for path, hits in check.combine(facts, parse_options(p.detect.check, p.detect.options)).items():
+            f = by_path.get(path)
+            if f is None or not reported(f) or not p.applies_to(f.repo_path):
+                continue
+            for line, column, end_line, end_column, message in hits:
+                found.append(_finding(p, path, (line, column, end_line, end_column), message, "libcst", check.name))
+    return found
+
+
+def _finding(p: Principle, path: str, span: tuple[int, int, int, int], message: str, source: str, rule: str) -> Finding:
+    line, column, end_line, end_column = span
+    return Finding(
+        path=path,
+        line=line,
+        column=column,
+        principle=p.id,
+        end_line=max(end_line, line),
+        end_column=end_column,
+        message=message,
+        severity=p.severity,
+        source=source,
+        rule=rule,
+    )
