@@ -1,0 +1,1 @@
+"""Fixers: ruff's own fixes, libcst codemods, and the agent."""
