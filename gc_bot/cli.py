@@ -13,7 +13,9 @@ import click
 from gc_bot import __version__
 from gc_bot.errors import GcBotError
 
-ROOT = click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+ROOT = click.argument(
+    "root", type=click.Path(exists=True, file_okay=False, path_type=Path), default="."
+)
 
 
 def _fail(error: GcBotError) -> None:
@@ -46,15 +48,39 @@ def main() -> None:
 
 @main.command()
 @ROOT
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes for the libcst checks (default: all cores).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text"
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="error",
+    show_default=True,
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Processes for the libcst checks (default: all cores).",
+)
 @click.option("--shard", help="Report only a stable I/N share of the files, e.g. 2/4.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the cache.")
-@click.option("--principles", "principles_dir", help="Folder of principle files (replaces the starter set).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-def scan(root: Path, fmt: str, fail_on: str, jobs: int | None, shard: str | None, no_cache: bool,
-         principles_dir: str | None, output: Path | None) -> None:
+@click.option(
+    "--principles", "principles_dir", help="Folder of principle files (replaces the starter set)."
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+def scan(
+    root: Path,
+    fmt: str,
+    fail_on: str,
+    jobs: int | None,
+    shard: str | None,
+    no_cache: bool,
+    principles_dir: str | None,
+    output: Path | None,
+) -> None:
     """Report where ROOT diverges from its golden principles."""
     from gc_bot.report import render
     from gc_bot.scan import Shard
@@ -67,8 +93,15 @@ def scan(root: Path, fmt: str, fail_on: str, jobs: int | None, shard: str | None
             raise click.UsageError(str(error)) from None
         config, principles = _context(root, {"principles": principles_dir})
         with _progress(fmt == "text") as progress:
-            result = run_scan(root, principles, exclude=config.exclude, jobs=jobs, shard=shard_spec,
-                              use_cache=not no_cache, progress=progress)
+            result = run_scan(
+                root,
+                principles,
+                exclude=config.exclude,
+                jobs=jobs,
+                shard=shard_spec,
+                use_cache=not no_cache,
+                progress=progress,
+            )
         report = render(result, principles, fmt)
         if output:
             output.write_text(report + "\n", encoding="utf-8")
@@ -85,7 +118,9 @@ def _progress(wanted: bool):
         return
     from rich.progress import Progress
 
-    with Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True)) as bar:
+    with Progress(
+        transient=True, console=__import__("rich.console").console.Console(stderr=True)
+    ) as bar:
 
         def start(total: int) -> Callable[[], None]:
             task = bar.add_task("scanning", total=total)
@@ -139,4 +174,6 @@ def show_config(root: Path) -> None:
         config = load_config(root)
     for key in KEYS:
         click.echo(f"{key} = {getattr(config.settings, key)!r}  ({config.sources[key]})")
-    click.echo(f"agent = {'on' if config.agent_enabled() else 'off'}  (OPENAI_API_KEY / OPENAI_BASE_URL)")
+    click.echo(
+        f"agent = {'on' if config.agent_enabled() else 'off'}  (OPENAI_API_KEY / OPENAI_BASE_URL)"
+    )

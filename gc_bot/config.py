@@ -75,7 +75,9 @@ def load_config(root: Path, flags: dict[str, Any] | None = None) -> Config:
         for err in error.errors():
             key = ".".join(str(p) for p in err["loc"])
             what = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"configuration {key!r} (from {sources.get(str(err['loc'][0]), file_name)}): {what}")
+            problems.append(
+                f"configuration {key!r} (from {sources.get(str(err['loc'][0]), file_name)}): {what}"
+            )
         raise UsageError("\n".join(problems)) from None
     return Config(settings, sources, root)
 

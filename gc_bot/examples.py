@@ -32,11 +32,15 @@ def run_examples(principles: PrincipleSet) -> list[ExampleOutcome]:
     return outcomes
 
 
-def _run_one(principle: Principle, index: int, kind: str, code: str, example: Example) -> ExampleOutcome:
+def _run_one(
+    principle: Principle, index: int, kind: str, code: str, example: Example
+) -> ExampleOutcome:
     from gc_bot.scan import scan
 
     options = {**principle.detect.options, **example.options}
-    alone = principle.model_copy(update={"detect": Detect(**{**principle.detect.model_dump(), "options": options})})
+    alone = principle.model_copy(
+        update={"detect": Detect(**{**principle.detect.model_dump(), "options": options})}
+    )
     with tempfile.TemporaryDirectory(prefix="gc-bot-example-") as tmp:
         target = Path(tmp) / example.path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -44,10 +48,14 @@ def _run_one(principle: Principle, index: int, kind: str, code: str, example: Ex
         result = scan(Path(tmp), PrincipleSet((alone,), Path(tmp)), use_cache=False, jobs=1)
     own = [f for f in result.findings if f.principle == principle.id]
     if result.skipped:
-        return ExampleOutcome(principle.id, index, kind, False, f"could not be scanned: {result.skipped[0].reason}")
+        return ExampleOutcome(
+            principle.id, index, kind, False, f"could not be scanned: {result.skipped[0].reason}"
+        )
     if kind == "bad" and not own:
         return ExampleOutcome(principle.id, index, kind, False, "bad example is not flagged")
     if kind == "good" and own:
         where = "; ".join(f"line {f.line}: {f.message}" for f in own)
-        return ExampleOutcome(principle.id, index, kind, False, f"good example is flagged ({where})")
+        return ExampleOutcome(
+            principle.id, index, kind, False, f"good example is flagged ({where})"
+        )
     return ExampleOutcome(principle.id, index, kind, True, f"{len(own)} finding(s)")

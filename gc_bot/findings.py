@@ -49,7 +49,9 @@ def _span_text(lines: Sequence[str], line: int, end_line: int) -> str:
     return _WHITESPACE.sub(" ", " ".join(lines[line - 1 : end])).strip()
 
 
-def fingerprint_all(findings: Iterable[Finding], lines_of: dict[str, Sequence[str]]) -> list[Finding]:
+def fingerprint_all(
+    findings: Iterable[Finding], lines_of: dict[str, Sequence[str]]
+) -> list[Finding]:
     """Give each finding a fingerprint from its principle, path and the code it points at.
 
     Line numbers stay out of the hash, so inserting lines above a finding keeps it; two
@@ -82,6 +84,8 @@ def merge_same_place(findings: Iterable[Finding]) -> list[Finding]:
             rules=rules,
             rule=",".join(rules),
             end_line=max(first.end_line, finding.end_line),
-            message=first.message if finding.message in first.message else f"{first.message}; {finding.message}",
+            message=first.message
+            if finding.message in first.message
+            else f"{first.message}; {finding.message}",
         )
     return list(merged.values())

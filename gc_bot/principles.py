@@ -144,7 +144,9 @@ def principles_dir_for(root: Path, configured: str | None = None) -> Path:
     if configured:
         folder = (root / configured).resolve()
         if not folder.is_dir():
-            raise GcBotError(f"principles folder {configured!r} (from configuration) does not exist")
+            raise GcBotError(
+                f"principles folder {configured!r} (from configuration) does not exist"
+            )
         return folder
     own = root / "principles"
     return own if own.is_dir() and any(own.glob("*.yaml")) else STARTER_DIR
@@ -164,7 +166,11 @@ def load_principles(folder: Path, validate: Validator | None = None) -> Principl
             continue
         if principle.id in first_seen:
             problems.append(
-                PrincipleProblem(path, 1, f"duplicate id {principle.id!r} (also in {first_seen[principle.id].name})")
+                PrincipleProblem(
+                    path,
+                    1,
+                    f"duplicate id {principle.id!r} (also in {first_seen[principle.id].name})",
+                )
             )
             continue
         first_seen[principle.id] = path
@@ -191,12 +197,19 @@ def _load_file(path: Path, validate: Validator) -> tuple[Principle | None, list[
         principle = Principle.model_validate(data)
     except ValidationError as error:
         return None, [
-            PrincipleProblem(path, _line_of(node, err["loc"]), _describe(err)) for err in error.errors()
+            PrincipleProblem(path, _line_of(node, err["loc"]), _describe(err))
+            for err in error.errors()
         ]
-    problems = [PrincipleProblem(path, _line_of(node, loc), msg) for loc, msg in validate(principle)]
+    problems = [
+        PrincipleProblem(path, _line_of(node, loc), msg) for loc, msg in validate(principle)
+    ]
     if principle.id != path.stem:
         problems.append(
-            PrincipleProblem(path, _line_of(node, ("id",)), f"id {principle.id!r} must equal the file name {path.stem!r}")
+            PrincipleProblem(
+                path,
+                _line_of(node, ("id",)),
+                f"id {principle.id!r} must equal the file name {path.stem!r}",
+            )
         )
     return (None if problems else principle), problems
 
@@ -221,7 +234,9 @@ def _line_of(node: yaml.Node | None, loc: Iterable[str | int]) -> int:
                     child = key if value is None else value
                     line = key.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             child = node.value[part]
             line = child.start_mark.line + 1
         if child is None:

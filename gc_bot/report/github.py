@@ -27,5 +27,7 @@ def render(result: ScanResult, principles: PrincipleSet) -> str:
         )
         lines.append(f"::{_LEVEL[f.severity]} {props}::{_escape(f.message)}")
     for s in result.skipped:
-        lines.append(f"::notice file={_escape(s.path, prop=True)},title=skipped by gc-bot::{_escape(s.reason)}")
+        lines.append(
+            f"::notice file={_escape(s.path, prop=True)},title=skipped by gc-bot::{_escape(s.reason)}"
+        )
     return "\n".join(lines)

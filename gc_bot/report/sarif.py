@@ -54,7 +54,13 @@ def render(result: ScanResult, principles: PrincipleSet) -> str:
         {
             "level": "warning",
             "message": {"text": f"skipped: {s.reason}"},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"}}}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"}
+                    }
+                }
+            ],
         }
         for s in result.skipped
     ]

@@ -27,7 +27,10 @@ def render(result: ScanResult, principles: PrincipleSet) -> str:
     for s in result.skipped:
         console.print(f"skipped {s.path}: {s.reason}", highlight=False)
     counts = Counter(f.severity for f in result.findings)
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s]) or "no findings"
+    summary = (
+        ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
+        or "no findings"
+    )
     stats = result.stats
     console.print(
         f"{summary} in {stats.get('scanned', 0)} files "

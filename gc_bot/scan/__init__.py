@@ -16,7 +16,7 @@ from gc_bot.principles import PathFilter, Principle, PrincipleSet
 from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key
 from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
 from gc_bot.scan.files import Skipped, discover, read_source
-from gc_bot.scan.ruff import run_ruff, ruff_version
+from gc_bot.scan.ruff import ruff_version, run_ruff, run_ruff_on_text
 from gc_bot.scan.suppress import suppressed
 
 JSON_VERSION = 1
@@ -109,7 +109,11 @@ def scan(
         hits = cache.get_many(f.key for f in files)
         for f in files:
             entry = hits.get(f.key)
-            if entry is not None and (reported(f) or "facts" in entry) and not (reported(f) and entry.get("partial")):
+            if (
+                entry is not None
+                and (reported(f) or "facts" in entry)
+                and not (reported(f) and entry.get("partial"))
+            ):
                 f.entry = entry
         todo = [f for f in files if f.entry is None]
         fresh = _analyze(root, principles, todo, reported, jobs or default_jobs(), progress)
@@ -123,7 +127,9 @@ def scan(
             skipped.append(Skipped(f.path, f.entry["error"]))
         elif reported(f):
             findings += _file_findings(principles, f)
-    findings += _cross_file_findings(principles, [f for f in files if "error" not in f.entry], reported)
+    findings += _cross_file_findings(
+        principles, [f for f in files if "error" not in f.entry], reported
+    )
     with_findings = {finding.path for finding in findings}
     lines_of = {f.path: f.text.splitlines() for f in files if f.path in with_findings}
     findings = [f for f in findings if not suppressed(lines_of[f.path], f.line, f.principle)]
@@ -159,10 +165,18 @@ def _analyze(root, principles, todo: list[_File], reported, workers: int, progre
     if not todo:
         return 0
     codes = principles.ruff_codes()
-    ruff_paths = [f.path for f in todo if reported(f)]
+    for_ruff = [f for f in todo if reported(f)]
+    utf8 = [f.path for f in for_ruff if _is_utf8(f.data)]
     with ThreadPoolExecutor(max_workers=1) as background:
-        ruff_future = background.submit(run_ruff, root, ruff_paths, codes)
-        jobs = [Job(f.repo_path, f.text, _specs(principles, f.repo_path, reported(f))) for f in todo]
+        ruff_future = background.submit(run_ruff, root, utf8, codes)
+        other_futures = [
+            background.submit(run_ruff_on_text, root, f.path, f.text, codes)
+            for f in for_ruff
+            if not _is_utf8(f.data)
+        ]
+        jobs = [
+            Job(f.repo_path, f.text, _specs(principles, f.repo_path, reported(f))) for f in todo
+        ]
         done = progress(len(jobs)) if progress else None
         by_repo_path = {f.repo_path: f for f in todo}
         for job, result in analyze_all(jobs, workers, done):
@@ -171,12 +185,21 @@ def _analyze(root, principles, todo: list[_File], reported, workers: int, progre
             if reported(f):
                 f.entry.setdefault("ruff", [])
         ruff_by_path: dict[str, list] = defaultdict(list)
-        for hit in ruff_future.result():
-            ruff_by_path[hit.path].append(hit.to_json())
+        for future in [ruff_future, *other_futures]:
+            for hit in future.result():
+                ruff_by_path[hit.path].append(hit.to_json())
     for f in todo:
         if "ruff" in f.entry:
             f.entry["ruff"] = ruff_by_path.get(f.path, [])
     return len(todo)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _file_findings(principles: PrincipleSet, f: _File) -> list[Finding]:
@@ -184,11 +207,29 @@ def _file_findings(principles: PrincipleSet, f: _File) -> list[Finding]:
     applicable = [p for p in principles if p.applies_to(f.repo_path)]
     for p in applicable:
         for line, column, end_line, end_column, message in f.entry["hits"].get(p.id, ()):
-            found.append(_finding(p, f.path, (line, column, end_line, end_column), message, "libcst", p.detect.check))
+            found.append(
+                _finding(
+                    p,
+                    f.path,
+                    (line, column, end_line, end_column),
+                    message,
+                    "libcst",
+                    p.detect.check,
+                )
+            )
     for code, line, column, end_line, end_column, message in f.entry.get("ruff", ()):
         for p in applicable:
             if code in p.detect.ruff:
-                found.append(_finding(p, f.path, (line, column, end_line, end_column), f"{code}: {message}", "ruff", code))
+                found.append(
+                    _finding(
+                        p,
+                        f.path,
+                        (line, column, end_line, end_column),
+                        f"{code}: {message}",
+                        "ruff",
+                        code,
+                    )
+                )
     return found
 
 
@@ -202,16 +243,24 @@ def _cross_file_findings(principles: PrincipleSet, files: list[_File], reported)
             continue
         check = get_check(p.detect.check)
         facts = {f.path: f.entry["facts"][p.id] for f in files if p.id in f.entry.get("facts", {})}
-        for path, hits in check.combine(facts, parse_options(p.detect.check, p.detect.options)).items():
+        for path, hits in check.combine(
+            facts, parse_options(p.detect.check, p.detect.options)
+        ).items():
             f = by_path.get(path)
             if f is None or not reported(f) or not p.applies_to(f.repo_path):
                 continue
             for line, column, end_line, end_column, message in hits:
-                found.append(_finding(p, path, (line, column, end_line, end_column), message, "libcst", check.name))
+                found.append(
+                    _finding(
+                        p, path, (line, column, end_line, end_column), message, "libcst", check.name
+                    )
+                )
     return found
 
 
-def _finding(p: Principle, path: str, span: tuple[int, int, int, int], message: str, source: str, rule: str) -> Finding:
+def _finding(
+    p: Principle, path: str, span: tuple[int, int, int, int], message: str, source: str, rule: str
+) -> Finding:
     line, column, end_line, end_column = span
     return Finding(
         path=path,

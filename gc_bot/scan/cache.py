@@ -43,7 +43,9 @@ class ScanCache:
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            for key, value in self._db.execute(f"SELECT key, value FROM entries WHERE key IN ({marks})", chunk):
+            for key, value in self._db.execute(
+                f"SELECT key, value FROM entries WHERE key IN ({marks})", chunk
+            ):
                 found[key] = json.loads(value)
         return found
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -12,6 +14,11 @@ from typing import Any
 
 # Below this many files a process pool costs more than it saves.
 _POOL_THRESHOLD = 24
+# libcst's native parser overflows the C stack (a crash, not an exception) on a few thousand
+# nested brackets and crawls on enormous one-line expressions: such files are screened first.
+_MAX_BRACKET_DEPTH = 100
+_MAX_LINE_CHARS = 20_000
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,9 @@ def analyze(job: Job) -> dict[str, Any]:
     from gc_bot.scan.checks import get_check, parse_options
     from gc_bot.scan.parsed import ParsedFile
 
+    problem = _unparseable(job.text)
+    if problem:
+        return {"error": problem}
     try:
         module = cst.parse_module(job.text)
     except cst.ParserSyntaxError as error:
@@ -58,7 +68,29 @@ def analyze(job: Job) -> dict[str, Any]:
     return {"hits": hits, "facts": facts}
 
 
-def analyze_all(jobs: list[Job], workers: int, on_done: Callable[[], None] | None = None) -> Iterator[tuple[Job, dict]]:
+def _unparseable(text: str) -> str | None:
+    """Why libcst must not be given this file, or None; cheap for ordinary code."""
+    longest = max(map(len, text.splitlines()), default=0)
+    if longest > _MAX_LINE_CHARS:
+        return f"generated code? a line of {longest} characters"
+    depth = deepest = 0
+    for char in _NOT_BRACKETS.sub("", text):
+        depth = depth + 1 if char in "([{" else depth - 1
+        deepest = max(deepest, depth)
+    if deepest <= _MAX_BRACKET_DEPTH:
+        return None
+    try:  # brackets inside strings and comments count above; CPython's parser decides
+        ast.parse(text)
+    except SyntaxError as error:
+        return f"nested too deeply to parse ({error.msg})"
+    except (RecursionError, MemoryError, ValueError):
+        return "nested too deeply to parse"
+    return None
+
+
+def analyze_all(
+    jobs: list[Job], workers: int, on_done: Callable[[], None] | None = None
+) -> Iterator[tuple[Job, dict]]:
     """Results in the order of `jobs`; in-process for few files, else a process pool."""
     if workers <= 1 or len(jobs) < _POOL_THRESHOLD:
         for job in jobs:
@@ -76,4 +108,6 @@ def analyze_all(jobs: list[Job], workers: int, on_done: Callable[[], None] | Non
 
 
 def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )

@@ -38,7 +38,11 @@ class Tree:
 
 def git_toplevel(root: Path) -> Path | None:
     done = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True, check=False
+        ["git", "rev-parse", "--show-toplevel"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return Path(done.stdout.strip()) if done.returncode == 0 else None
 
@@ -49,7 +53,17 @@ def discover(root: Path) -> Tree:
     if top is None:
         return Tree(root, _walk_with_gitignore(root), "")
     done = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.py", "*.pyi"],
+        [
+            "git",
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            "*.py",
+            "*.pyi",
+        ],
         cwd=root,
         capture_output=True,
         check=True,
@@ -69,14 +83,26 @@ def _walk_with_gitignore(root: Path) -> list[str]:
         rel = "" if rel == "." else rel + "/"
         ignore_file = Path(folder) / ".gitignore"
         if ignore_file.is_file():
-            specs.append((rel, pathspec.GitIgnoreSpec.from_lines(ignore_file.read_text(errors="replace").splitlines())))
+            specs.append(
+                (
+                    rel,
+                    pathspec.GitIgnoreSpec.from_lines(
+                        ignore_file.read_text(errors="replace").splitlines()
+                    ),
+                )
+            )
 
         def ignored(path: str, is_dir: bool) -> bool:
             candidate = path + "/" if is_dir else path
-            return any(candidate.startswith(base) and spec.match_file(candidate[len(base) :]) for base, spec in specs)
+            return any(
+                candidate.startswith(base) and spec.match_file(candidate[len(base) :])
+                for base, spec in specs
+            )
 
         dirs[:] = sorted(d for d in dirs if d != ".git" and not ignored(rel + d, True))
-        found += [rel + n for n in names if n.endswith(PYTHON_SUFFIXES) and not ignored(rel + n, False)]
+        found += [
+            rel + n for n in names if n.endswith(PYTHON_SUFFIXES) and not ignored(rel + n, False)
+        ]
     return sorted(found)
 
 
@@ -93,7 +119,10 @@ def read_source(root: Path, path: str) -> tuple[bytes, str] | Skipped:
         if not stat.S_ISREG(info.st_mode):
             return Skipped(path, "not a regular file")
         if info.st_size > MAX_FILE_BYTES:
-            return Skipped(path, f"too large ({info.st_size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)")
+            return Skipped(
+                path,
+                f"too large ({info.st_size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)",
+            )
         data = full.read_bytes()
     except OSError as error:
         return Skipped(path, f"cannot read: {error.strerror or error}")
@@ -102,8 +131,12 @@ def read_source(root: Path, path: str) -> tuple[bytes, str] | Skipped:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-    except (SyntaxError, LookupError) as error:
-        return Skipped(path, f"bad encoding declaration: {error}")
+    except SyntaxError:
+        return Skipped(
+            path, "not valid utf-8 text, and no PEP 263 encoding declaration says otherwise"
+        )
+    except LookupError as error:
+        return Skipped(path, f"unknown encoding declared: {error}")
     except UnicodeDecodeError as error:
         return Skipped(path, f"not valid {error.encoding} text (byte {error.start})")
     return data, text.removeprefix("\ufeff")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -71,28 +71,57 @@ def run_ruff(root: Path, paths: list[str], codes: list[str]) -> list[RuffHit]:
         return []
     hits: list[RuffHit] = []
     for start in range(0, len(paths), _BATCH):
-        args = ["check", "--isolated", "--no-cache", "--exit-zero", "--output-format", "json"]
-        args += ["--select", ",".join(codes), "--", *paths[start : start + _BATCH]]
-        for row in json.loads(_run_ruff(args, cwd=root) or "[]"):
-            if row.get("code") and row["code"] != "invalid-syntax":
-                hits.append(
-                    RuffHit(
-                        path=Path(os.path.relpath(row["filename"], root.resolve())).as_posix(),
-                        code=row["code"],
-                        line=row["location"]["row"],
-                        column=row["location"]["column"],
-                        end_line=row["end_location"]["row"],
-                        end_column=row["end_location"]["column"],
-                        message=row["message"],
-                    )
-                )
+        args = [*_check_args(codes), "--", *paths[start : start + _BATCH]]
+        hits += _parse(_run_ruff(args, cwd=root), root)
     return hits
 
 
-def _run_ruff(args: list[str], cwd: Path) -> str:
+def run_ruff_on_text(root: Path, path: str, text: str, codes: list[str]) -> list[RuffHit]:
+    """For a file ruff cannot read itself (ruff reads only UTF-8): its decoded text on stdin."""
+    if not codes:
+        return []
+    args = [*_check_args(codes), "--stdin-filename", path, "-"]
+    return [replace(hit, path=path) for hit in _parse(_run_ruff(args, cwd=root, stdin=text), root)]
+
+
+def _check_args(codes: list[str]) -> list[str]:
+    return [
+        "check",
+        "--isolated",
+        "--no-cache",
+        "--exit-zero",
+        "--output-format",
+        "json",
+        "--select",
+        ",".join(codes),
+    ]
+
+
+def _parse(output: str, root: Path) -> list[RuffHit]:
+    return [
+        RuffHit(
+            path=Path(os.path.relpath(row["filename"], root.resolve())).as_posix(),
+            code=row["code"],
+            line=row["location"]["row"],
+            column=row["location"]["column"],
+            end_line=row["end_location"]["row"],
+            end_column=row["end_location"]["column"],
+            message=row["message"],
+        )
+        for row in json.loads(output or "[]")
+        if row.get("code") and row["code"] != "invalid-syntax"
+    ]
+
+
+def _run_ruff(args: list[str], cwd: Path, stdin: str | None = None) -> str:
     try:
         done = subprocess.run(
-            [ruff_binary(), *args], cwd=cwd, capture_output=True, text=True, check=False
+            [ruff_binary(), *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except OSError as error:
         raise OperationalError(f"could not start ruff: {error}") from error

@@ -104,7 +104,10 @@ def validate_detect(principle: Principle) -> list[tuple[tuple[str | int, ...], s
     if detect.check is not None:
         if detect.check not in check_names():
             problems.append(
-                (("detect", "check"), f"unknown check {detect.check!r} (known: {', '.join(check_names())})")
+                (
+                    ("detect", "check"),
+                    f"unknown check {detect.check!r} (known: {', '.join(check_names())})",
+                )
             )
         else:
             for opts, loc in [(detect.options, ("detect", "options"))] + [

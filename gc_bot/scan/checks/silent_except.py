@@ -22,8 +22,14 @@ class SilentExcept(Check):
             for handler in statement.node.handlers:
                 if _is_broad(handler) and _swallows(handler.body.body):
                     line, column, end_line, end_column = source.position(handler)
-                    what = "bare `except:`" if handler.type is None else f"`except {_name(handler.type)}`"
-                    hits.append(Hit(line, column, end_line, end_column, f"{what} swallows the error"))
+                    what = (
+                        "bare `except:`"
+                        if handler.type is None
+                        else f"`except {_name(handler.type)}`"
+                    )
+                    hits.append(
+                        Hit(line, column, end_line, end_column, f"{what} swallows the error")
+                    )
         return FileResult(hits)
 
 
@@ -40,7 +46,11 @@ def _name(node: cst.BaseExpression) -> str:
 def _is_broad(handler: cst.ExceptHandler) -> bool:
     if handler.type is None:
         return True
-    kinds = [el.value for el in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+    kinds = (
+        [el.value for el in handler.type.elements]
+        if isinstance(handler.type, cst.Tuple)
+        else [handler.type]
+    )
     return any(_name(kind) in _BROAD for kind in kinds)
 
 
@@ -60,7 +70,9 @@ def _is_quiet(node: cst.BaseSmallStatement) -> bool:
         return node.value is None or _is_constant(node.value)
     if isinstance(node, cst.Expr):
         value = node.value
-        return isinstance(value, cst.Ellipsis | cst.SimpleString | cst.ConcatenatedString) or _is_log_call(value)
+        return isinstance(
+            value, cst.Ellipsis | cst.SimpleString | cst.ConcatenatedString
+        ) or _is_log_call(value)
     return False
 
 
@@ -78,5 +90,7 @@ def _is_log_call(node: cst.BaseExpression) -> bool:
     if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
         return False
     owner, method = node.func.value, node.func.attr.value
-    owner_name = owner.attr.value if isinstance(owner, cst.Attribute) else getattr(owner, "value", "")
+    owner_name = (
+        owner.attr.value if isinstance(owner, cst.Attribute) else getattr(owner, "value", "")
+    )
     return method in _LOG_METHODS and isinstance(owner_name, str) and owner_name in _LOGGERS

@@ -1,0 +1,57 @@
+"""Shared fixtures: real git repositories in temporary folders, an isolated cache."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+# Test repositories commit with this identity; gc-bot itself must never rely on one.
+GIT_IDENTITY = ["-c", "user.name=Test Person", "-c", "user.email=person@example.com"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory, monkeypatch):
+    """Every test gets its own cache folder and no agent unless it starts one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN", "GC_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("EXCLUDE", "MODEL", "BASE", "MAX_PRS", "PRINCIPLES", "TEST_COMMAND"):
+        monkeypatch.delenv(f"GC_BOT_{name}", raising=False)
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *GIT_IDENTITY, *args], cwd=root, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+
+
+def make_repo(root: Path, files: dict[str, str | bytes], *, commit: bool = True) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    write_files(root, files)
+    if commit:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "initial")
+    return root
+
+
+@pytest.fixture
+def repo(tmp_path):
+    def build(files: dict[str, str | bytes], *, commit: bool = True) -> Path:
+        return make_repo(tmp_path / "repo", files, commit=commit)
+
+    return build
