@@ -177,3 +177,29 @@ def show_config(root: Path) -> None:
     click.echo(
         f"agent = {'on' if config.agent_enabled() else 'off'}  (OPENAI_API_KEY / OPENAI_BASE_URL)"
     )
+
+
+@main.command()
+@ROOT
+@click.option("--forge", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option("--base", help="Branch or commit to fix from (default: the current branch's HEAD).")
+@click.option(
+    "--max-prs", type=click.IntRange(min=0), help="Cap on proposals pending at once (default 5)."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show the proposals and their diffs; create no branches."
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def sweep(
+    root: Path, forge: str, base: str | None, max_prs: int | None, dry_run: bool, fmt: str
+) -> None:
+    """Fix what diverges from the principles, as small validated proposals."""
+    import json
+
+    from gc_bot.sweep import sweep as run_sweep
+    from gc_bot.sweep_report import render_text
+
+    with _clear_errors():
+        report = run_sweep(root, forge=forge, base=base, max_prs=max_prs, dry_run=dry_run)
+    click.echo(json.dumps(report.to_json(), indent=2) if fmt == "json" else render_text(report))
+    sys.exit(1 if report.failed else 0)

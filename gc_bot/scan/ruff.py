@@ -57,7 +57,7 @@ def known_codes() -> frozenset[str]:
     cached = cache_dir() / f"ruff-rules-{ruff_version()}.json"
     if cached.exists():
         return frozenset(json.loads(cached.read_text()))
-    output = _run_ruff(["rule", "--all", "--output-format", "json"], cwd=Path.cwd())
+    output = invoke_ruff(["rule", "--all", "--output-format", "json"], cwd=Path.cwd())
     codes = sorted(rule["code"] for rule in json.loads(output) if rule.get("code"))
     tmp = cached.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(codes))
@@ -71,8 +71,8 @@ def run_ruff(root: Path, paths: list[str], codes: list[str]) -> list[RuffHit]:
         return []
     hits: list[RuffHit] = []
     for start in range(0, len(paths), _BATCH):
-        args = [*_check_args(codes), "--", *paths[start : start + _BATCH]]
-        hits += _parse(_run_ruff(args, cwd=root), root)
+        args = [*ruff_check_args(codes), "--", *paths[start : start + _BATCH]]
+        hits += _parse(invoke_ruff(args, cwd=root), root)
     return hits
 
 
@@ -80,11 +80,11 @@ def run_ruff_on_text(root: Path, path: str, text: str, codes: list[str]) -> list
     """For a file ruff cannot read itself (ruff reads only UTF-8): its decoded text on stdin."""
     if not codes:
         return []
-    args = [*_check_args(codes), "--stdin-filename", path, "-"]
-    return [replace(hit, path=path) for hit in _parse(_run_ruff(args, cwd=root, stdin=text), root)]
+    args = [*ruff_check_args(codes), "--stdin-filename", path, "-"]
+    return [replace(hit, path=path) for hit in _parse(invoke_ruff(args, cwd=root, stdin=text), root)]
 
 
-def _check_args(codes: list[str]) -> list[str]:
+def ruff_check_args(codes: list[str]) -> list[str]:
     return [
         "check",
         "--isolated",
@@ -113,7 +113,7 @@ def _parse(output: str, root: Path) -> list[RuffHit]:
     ]
 
 
-def _run_ruff(args: list[str], cwd: Path, stdin: str | None = None) -> str:
+def invoke_ruff(args: list[str], cwd: Path, stdin: str | None = None) -> str:
     try:
         done = subprocess.run(
             [ruff_binary(), *args],

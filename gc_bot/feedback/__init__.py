@@ -1,0 +1,1 @@
+"""The feedback store: the ledger, session logs, harvested decisions and lessons."""

@@ -1,0 +1,59 @@
+"""Decisions people made with git itself: a gc-bot branch merged (up) or deleted unmerged (down)."""
+
+from __future__ import annotations
+
+import uuid
+
+from gc_bot.feedback.ledger import Ledger, now
+from gc_bot.feedback.state import FeedbackState
+from gc_bot.git import Git
+
+
+def repo_id(git: Git) -> str:
+    """This clone's identity: a deleted branch counts as a rejection only where it was created."""
+    path = git.common_dir() / "gc-bot" / "repo-id"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_suffix(f".{uuid.uuid4().hex}")
+        tmp.write_text(uuid.uuid4().hex)
+        tmp.replace(path)
+    return path.read_text().strip()
+
+
+def harvest_local(git: Git, ledger: Ledger, state: FeedbackState) -> list[dict]:
+    """Record what happened to pending proposals' branches since the last look."""
+    me = repo_id(git)
+    found = []
+    for proposal in state.pending():
+        verdict = _verdict(git, proposal, me)
+        if verdict:
+            source, value = verdict
+            found.append(
+                {
+                    "key": f"decision:{proposal['id']}:{source}",
+                    "type": "decision",
+                    "proposal": proposal["id"],
+                    "verdict": value,
+                    "source": source,
+                    "who": "git",
+                    "at": now(),
+                    "reason": None,
+                }
+            )
+    if found:
+        ledger.append(found)
+    return found
+
+
+def _verdict(git: Git, proposal: dict, me: str) -> tuple[str, str] | None:
+    commit, base = proposal.get("commit"), proposal.get("base")
+    base_tip = git.rev(base) if base and base != "HEAD" else None
+    if commit and base_tip and git.rev(commit) and git.patch_applied(commit, base_tip):
+        return "branch-merged", "up"
+    branch = proposal["branch"]
+    gone = (
+        git.rev(f"refs/heads/{branch}") is None and git.rev(f"refs/remotes/origin/{branch}") is None
+    )
+    if gone and proposal.get("repo_id") == me:
+        return "branch-deleted", "down"
+    return None

@@ -1,0 +1,143 @@
+"""What the ledger says now: pending proposals, verdicts, rates, pauses.
+
+Counts are per proposal by its latest verdict, never per event: a proposal approved with the
+CLI and then merged is one acceptance. Learn proposals never count towards a principle.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PrincipleStats:
+    principle: str
+    proposed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    pending: int = 0
+    paused: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def decided(self) -> int:
+        return self.accepted + self.rejected
+
+    @property
+    def rate(self) -> float | None:
+        return self.accepted / self.decided if self.decided else None
+
+    def to_json(self) -> dict:
+        return {
+            "principle": self.principle,
+            "proposed": self.proposed,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "pending": self.pending,
+            "acceptance_rate": None if self.rate is None else round(self.rate, 3),
+            "paused": self.paused,
+            "reasons": self.reasons,
+        }
+
+
+@dataclass
+class FeedbackState:
+    proposals: dict[str, dict] = field(default_factory=dict)  # id -> proposal record
+    verdicts: dict[str, dict] = field(default_factory=dict)  # id -> latest decision record
+    decisions: list[dict] = field(default_factory=list)  # every decision, oldest first
+    dropped: dict[str, dict] = field(default_factory=dict)  # dropped key -> record
+    resumed_at: dict[str, str] = field(default_factory=dict)  # principle -> time of last resume
+
+    @classmethod
+    def from_records(cls, records: list[dict]) -> FeedbackState:
+        state = cls()
+        for record in records:  # oldest first, so later verdicts win
+            kind = record.get("type")
+            if kind == "proposal":
+                state.proposals.setdefault(record["id"], record)
+            elif kind == "decision" and record.get("proposal") in state.proposals:
+                state.verdicts[record["proposal"]] = record
+                state.decisions.append(record)
+            elif kind == "dropped":
+                state.dropped[record["key"]] = record
+            elif kind == "resume":
+                state.resumed_at[record["principle"]] = record["at"]
+        return state
+
+    def counted(self) -> list[dict]:
+        """Proposals that count towards their principle (learn proposals do not)."""
+        return [p for p in self.proposals.values() if p.get("kind", "fix") == "fix"]
+
+    def pending(self) -> list[dict]:
+        return [p for p in self.counted() if p["id"] not in self.verdicts]
+
+    def verdict(self, proposal: str) -> str | None:
+        decision = self.verdicts.get(proposal)
+        return decision["verdict"] if decision else None
+
+    def fingerprints_in_flight(self) -> set[str]:
+        """Findings already in a pending or accepted proposal: not to be put in another one."""
+        return {
+            fp
+            for p in self.counted()
+            if self.verdict(p["id"]) in (None, "up")
+            for fp in p["fingerprints"]
+        }
+
+    def rejected_fingerprints(self) -> set[str]:
+        return {
+            fp
+            for p in self.counted()
+            if self.verdict(p["id"]) == "down"
+            for fp in p["fingerprints"]
+        }
+
+    def was_dropped(self, proposal: str, principle_digest: str) -> dict | None:
+        return self.dropped.get(dropped_key(proposal, principle_digest))
+
+    def stats(self, pause_below: float, min_decisions: int) -> dict[str, PrincipleStats]:
+        table: dict[str, PrincipleStats] = defaultdict(lambda: PrincipleStats(""))
+        for p in self.counted():
+            row = table[p["principle"]]
+            row.principle = p["principle"]
+            row.proposed += 1
+            verdict = self.verdict(p["id"])
+            if verdict == "up":
+                row.accepted += 1
+            elif verdict == "down":
+                row.rejected += 1
+            else:
+                row.pending += 1
+        for principle, row in table.items():
+            since = self._since_resume(principle)
+            decided = len(since)
+            accepted = sum(1 for d in since if d["verdict"] == "up")
+            row.paused = decided >= min_decisions and accepted / decided < pause_below
+            row.reasons = [
+                d["reason"] for d in since if d["verdict"] == "down" and d.get("reason")
+            ][-5:]
+        return dict(table)
+
+    def _since_resume(self, principle: str) -> list[dict]:
+        """The latest verdict of each proposal of `principle`, counting only decisions after a resume."""
+        after = self.resumed_at.get(principle, "")
+        latest: dict[str, dict] = {}
+        for d in self.decisions:
+            p = self.proposals[d["proposal"]]
+            if p["principle"] == principle and p.get("kind", "fix") == "fix" and d["at"] > after:
+                latest[d["proposal"]] = d
+        return list(latest.values())
+
+    def acceptance(self, min_decisions: int) -> dict[str, float]:
+        """Acceptance per principle for ranking; under `min_decisions` decisions it counts as 0.5."""
+        rates = {}
+        for principle, row in self.stats(0.0, min_decisions).items():
+            rates[principle] = (
+                row.rate if row.decided >= min_decisions and row.rate is not None else 0.5
+            )
+        return rates
+
+
+def dropped_key(proposal: str, principle_digest: str) -> str:
+    return f"dropped:{proposal}:{principle_digest}"

@@ -1,0 +1,139 @@
+"""Validation: nothing is proposed until it holds in a worktree of its own."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gc_bot.findings import Finding
+from gc_bot.git import Git
+from gc_bot.principles import PrincipleSet
+
+TEST_TIMEOUT_SECONDS = 900
+_PROTECTED = (".git/", ".github/workflows/", "principles/")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reason: str | None  # None: valid
+    remaining: frozenset[str] = (
+        frozenset()
+    )  # targeted fingerprints still found, when that is all that is wrong
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+@dataclass
+class Validator:
+    """Checks a candidate set of file contents in `worktree` (a checkout of the base)."""
+
+    worktree: Path
+    principles: PrincipleSet
+    files: tuple[str, ...]  # what the proposal may touch
+    targeted: frozenset[str]  # fingerprints the proposal must clear
+    before: frozenset[str]  # fingerprints in the proposal's files before the change
+    exclude: Sequence[str] = ()
+    test_command: str | None = None
+    max_diff_lines: int = 200
+
+    def write(self, contents: dict[str, str]) -> None:
+        for path, text in contents.items():
+            (self.worktree / path).write_text(text, encoding="utf-8")
+
+    def __call__(self, contents: dict[str, str]) -> str | None:
+        """None when `contents` is a valid fix, else the reason it is not (sent to the agent)."""
+        return self.check(contents).reason
+
+    def check(self, contents: dict[str, str]) -> Verdict:
+        outside = sorted(set(contents) - set(self.files)) + [
+            p for p in contents if p.startswith(_PROTECTED)
+        ]
+        if outside:
+            return Verdict(f"edits files outside this proposal: {', '.join(outside)}")
+        self.write(contents)
+        return self.check_worktree()
+
+    def check_worktree(self) -> Verdict:
+        git = Git(self.worktree)
+        changed = git.run("diff", "--name-only", "HEAD").splitlines()
+        changed += git.run("ls-files", "--others", "--exclude-standard").splitlines()
+        stray = sorted(set(changed) - set(self.files))
+        if stray:
+            return Verdict(f"changes files outside this proposal: {', '.join(stray)}")
+        if not changed:
+            return Verdict("the change is empty")
+        for path in changed:
+            problem = _parse_problem(self.worktree / path)
+            if problem:
+                return Verdict(f"{path} no longer parses: {problem}")
+        from gc_bot.scan import scan
+
+        result = scan(self.worktree, self.principles, exclude=self.exclude, only=set(self.files))
+        unreadable = [s for s in result.skipped if s.path in self.files]
+        if unreadable:
+            return Verdict(f"{unreadable[0].path} cannot be scanned: {unreadable[0].reason}")
+        after = {f.fingerprint: f for f in result.findings}
+        new = [f for fp, f in after.items() if fp not in self.before]
+        if new:
+            return Verdict("the change introduces new findings: " + _describe(new))
+        left = sorted(
+            (after[fp] for fp in self.targeted if fp in after), key=lambda f: (f.path, f.line)
+        )
+        if left:
+            remaining = frozenset(f.fingerprint for f in left)
+            return Verdict("the targeted findings are still there: " + _describe(left), remaining)
+        lines = _changed_lines(git)
+        if lines > self.max_diff_lines:
+            return Verdict(f"the diff changes {lines} lines; the cap is {self.max_diff_lines}")
+        if self.test_command:
+            return Verdict(_run_tests(self.worktree, self.test_command))
+        return Verdict(None)
+
+
+def _parse_problem(path: Path) -> str | None:
+    import libcst as cst
+
+    try:
+        cst.parse_module(path.read_text(encoding="utf-8"))
+    except cst.ParserSyntaxError as error:
+        return f"line {error.raw_line}: {error.message}"
+    except (OSError, UnicodeDecodeError) as error:
+        return str(error)
+    return None
+
+
+def _describe(findings: list[Finding]) -> str:
+    shown = "; ".join(f"{f.path}:{f.line} [{f.principle}] {f.message}" for f in findings[:5])
+    return shown + (f" (and {len(findings) - 5} more)" if len(findings) > 5 else "")
+
+
+def _changed_lines(git: Git) -> int:
+    total = 0
+    for line in git.run("diff", "--numstat").splitlines():
+        added, removed, _ = line.split("\t", 2)
+        total += int(added) + int(removed) if added != "-" else 0
+    return total
+
+
+def _run_tests(worktree: Path, command: str) -> str | None:
+    # The team's own configured command, never anything a model wrote.
+    try:
+        done = subprocess.run(
+            command,
+            shell=True,
+            cwd=worktree,
+            capture_output=True,
+            text=True,
+            timeout=TEST_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"the test command `{command}` timed out after {TEST_TIMEOUT_SECONDS}s"
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        return f"the test command `{command}` failed (exit {done.returncode}):\n{tail}"
+    return None

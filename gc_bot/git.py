@@ -1,0 +1,162 @@
+"""The one place that runs git: worktrees, plumbing, refs, patch ids.
+
+gc-bot never checks out, stashes or resets in the user's checkout; it works in its own
+worktrees (outside the repository) and writes refs and commits through plumbing, as itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from gc_bot.errors import OperationalError, UsageError
+
+BOT_NAME = "gc-bot"
+BOT_EMAIL = "gc-bot@users.noreply.github.com"
+# Set for gc-bot's own commands only: a CI runner has no git identity, and the user's is not ours.
+BOT_IDENTITY = {
+    "GIT_AUTHOR_NAME": BOT_NAME,
+    "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+    "GIT_COMMITTER_NAME": BOT_NAME,
+    "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+}
+
+
+class GitError(OperationalError):
+    pass
+
+
+class Git:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def run(
+        self,
+        *args: str,
+        input: str | bytes | None = None,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+        text: bool = True,
+    ) -> str:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=self.root,
+            input=input,
+            capture_output=True,
+            text=text,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
+            check=False,
+        )
+        if check and done.returncode != 0:
+            err = done.stderr if text else done.stderr.decode(errors="replace")
+            raise GitError(f"git {' '.join(args[:3])} failed: {err.strip()}")
+        return done.stdout.strip() if text else done.stdout
+
+    def ok(self, *args: str) -> bool:
+        return (
+            subprocess.run(
+                ["git", *args], cwd=self.root, capture_output=True, check=False
+            ).returncode
+            == 0
+        )
+
+    @classmethod
+    def open(cls, root: Path) -> Git:
+        git = cls(root)
+        if not git.ok("rev-parse", "--git-dir"):
+            raise UsageError(f"{root} is not inside a git repository")
+        return cls(Path(git.run("rev-parse", "--show-toplevel")))
+
+    # -- refs and objects -------------------------------------------------------------
+    def rev(self, ref: str) -> str | None:
+        out = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        return out or None
+
+    def resolve_base(self, ref: str | None) -> tuple[str, str]:
+        """(name, commit) of the base: `ref`, else the current branch (or HEAD when detached)."""
+        name = ref or self.run("symbolic-ref", "--short", "-q", "HEAD", check=False) or "HEAD"
+        commit = self.rev(name)
+        if commit is None:
+            raise UsageError(f"base {name!r} is not a commit in {self.root}")
+        return name, commit
+
+    def common_dir(self) -> Path:
+        return (self.root / self.run("rev-parse", "--git-common-dir")).resolve()
+
+    def branches(self, pattern: str) -> dict[str, str]:
+        out = self.run("for-each-ref", "--format=%(refname) %(objectname)", pattern)
+        return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+    def update_ref(self, ref: str, new: str, old: str | None = None) -> None:
+        self.run("update-ref", ref, new, *([old] if old is not None else []))
+
+    def delete_ref(self, ref: str) -> None:
+        self.run("update-ref", "-d", ref, check=False)
+
+    def is_ancestor(self, commit: str, of: str) -> bool:
+        return self.ok("merge-base", "--is-ancestor", commit, of)
+
+    def patch_applied(self, commit: str, base: str) -> bool:
+        """Is `commit`, or a commit with the same patch (squash, cherry-pick), on `base`?"""
+        if self.is_ancestor(commit, base):
+            return True
+        # `git cherry` compares patch ids, so a squash merge or a cherry-pick counts too.
+        out = self.run("cherry", base, commit, f"{commit}^", check=False)
+        return out.startswith("- ")
+
+    def show(self, spec: str) -> bytes | None:
+        done = subprocess.run(
+            ["git", "show", spec], cwd=self.root, capture_output=True, check=False
+        )
+        return done.stdout if done.returncode == 0 else None
+
+    def diff(self, old: str, new: str) -> str:
+        return self.run("diff", "--no-color", old, new)
+
+    def hash_blob(self, data: bytes) -> str:
+        return self.run("hash-object", "-w", "--stdin", input=data, text=False).decode().strip()
+
+    def commit_tree(self, tree: str, parents: list[str], message: str) -> str:
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        return self.run(*args, "-m", message, env=BOT_IDENTITY)
+
+    def tree_with(self, parent: str | None, blobs: dict[str, str]) -> str:
+        """A tree: `parent`'s tree (or empty) with `blobs` (path -> blob id) added or replaced."""
+        with tempfile.TemporaryDirectory(prefix="gc-bot-index-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            if parent:
+                self.run("read-tree", parent, env=env)
+            for path, blob in blobs.items():
+                self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            return self.run("write-tree", env=env)
+
+    # -- worktrees ------------------------------------------------------------------------
+    def prune_worktrees(self) -> None:
+        self.run("worktree", "prune", check=False)
+
+    @contextmanager
+    def worktree(self, commit: str) -> Iterator[Path]:
+        """A detached worktree at `commit`, in a temporary folder outside the repository."""
+        parent = Path(tempfile.mkdtemp(prefix="gc-bot-wt-"))
+        path = parent / "tree"
+        self.run("worktree", "add", "--detach", "--quiet", str(path), commit)
+        try:
+            yield path
+        finally:
+            self.run("worktree", "remove", "--force", str(path), check=False)
+            shutil.rmtree(parent, ignore_errors=True)
+            self.run("worktree", "prune", check=False)
+
+    def commit_worktree(self, path: Path, message: str) -> str:
+        """Commit everything changed in worktree `path` as gc-bot; returns the commit id."""
+        tree = Git(path)
+        tree.run("add", "-A")
+        tree.run("commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message, env=BOT_IDENTITY)
+        return tree.run("rev-parse", "HEAD")

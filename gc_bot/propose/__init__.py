@@ -1,0 +1,1 @@
+"""Planning proposals and handing them to a forge."""
