@@ -203,3 +203,115 @@ def sweep(
         report = run_sweep(root, forge=forge, base=base, max_prs=max_prs, dry_run=dry_run)
     click.echo(json.dumps(report.to_json(), indent=2) if fmt == "json" else render_text(report))
     sys.exit(1 if report.failed else 0)
+
+
+@main.group()
+def feedback() -> None:
+    """Decide on proposals and see what the bot has learnt."""
+
+
+REPO = click.option(
+    "--repo", "root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".", help="The repository."
+)
+
+
+def _decide(root: Path, proposal: str, verdict: str, reason: str | None) -> None:
+    from gc_bot.feedback.decide import Store, decide
+
+    with _clear_errors():
+        record = decide(Store.open(root), proposal, verdict, reason)
+    word = "approved" if verdict == "up" else "rejected"
+    click.echo(f"{word} {record['id']} ({record['principle']})")
+    if verdict == "up":
+        click.echo(f"merge it when you are ready: git merge {record['branch']}")
+    else:
+        click.echo(f"deleted branch {record['branch']}; it will not be proposed again while its code is unchanged")
+
+
+@feedback.command()
+@click.argument("proposal")
+@click.option("--reason", help="Why; shown to the agent next time as an example of what this team wants.")
+@REPO
+def approve(proposal: str, reason: str | None, root: Path) -> None:
+    """Record a thumbs-up for PROPOSAL (an id or a branch); merging stays yours."""
+    _decide(root, proposal, "up", reason)
+
+
+@feedback.command()
+@click.argument("proposal")
+@click.option("--reason", help="Why; the agent is told to avoid this next time.")
+@REPO
+def reject(proposal: str, reason: str | None, root: Path) -> None:
+    """Record a thumbs-down for PROPOSAL and delete its branch."""
+    _decide(root, proposal, "down", reason)
+
+
+@feedback.command()
+@click.argument("principle")
+@REPO
+def resume(principle: str, root: Path) -> None:
+    """Lift the pause on PRINCIPLE; only later decisions count towards pausing it again."""
+    from gc_bot.feedback.decide import Store
+    from gc_bot.feedback.decide import resume as do_resume
+
+    with _clear_errors():
+        do_resume(Store.open(root), principle)
+    click.echo(f"resumed {principle}")
+
+
+@feedback.command("list")
+@REPO
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def feedback_list(root: Path, fmt: str) -> None:
+    """Every proposal and its latest verdict."""
+    import json
+
+    from gc_bot.feedback.decide import Store, proposal_rows
+
+    with _clear_errors():
+        rows = proposal_rows(Store.open(root))
+    if fmt == "json":
+        click.echo(json.dumps({"proposals": rows}, indent=2))
+        return
+    for row in rows:
+        reason = f"  ({row['reason']})" if row["reason"] else ""
+        click.echo(f"{row['id']}  {row['status']:<9} {row['principle']:<24} {row['branch']}{reason}")
+    if not rows:
+        click.echo("no proposals yet: run gc-bot sweep")
+
+
+@feedback.command()
+@REPO
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def stats(root: Path, fmt: str) -> None:
+    """Per principle: proposed, accepted, rejected, pending, acceptance rate, paused."""
+    import json
+
+    from gc_bot.feedback.decide import Store
+
+    with _clear_errors():
+        table = Store.open(root).stats()
+    rows = [table[p].to_json() for p in sorted(table)]
+    if fmt == "json":
+        click.echo(json.dumps({"principles": rows}, indent=2))
+        return
+    click.echo(f"{'principle':<26}{'proposed':>9}{'accepted':>9}{'rejected':>9}{'pending':>8}{'rate':>7}  paused")
+    for r in rows:
+        rate = "-" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}"
+        click.echo(
+            f"{r['principle']:<26}{r['proposed']:>9}{r['accepted']:>9}{r['rejected']:>9}{r['pending']:>8}{rate:>7}  "
+            f"{'PAUSED' if r['paused'] else ''}"
+        )
+
+
+@feedback.command()
+@click.argument("proposal")
+@REPO
+def show(proposal: str, root: Path) -> None:
+    """A proposal, its decisions, and what the agent did."""
+    from gc_bot.feedback.decide import Store
+    from gc_bot.feedback.session_view import render_proposal
+
+    with _clear_errors():
+        store = Store.open(root)
+        click.echo(render_proposal(store, store.find(proposal)))
