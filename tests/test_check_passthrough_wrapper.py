@@ -1,0 +1,246 @@
+"""`passthrough-wrapper`: wrappers that only forward their own arguments, and their look-alikes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
+from gc_bot.scan import scan
+from tests.conftest import make_repo
+
+PRINCIPLE = "no-passthrough-wrapper"
+
+SLOP = '''\
+import json
+
+from shop.db import fetch_row
+
+
+def _load_order(order_id, *, lock):
+    return fetch_row("orders", order_id, lock)
+
+
+def load_order(order_id, *, lock):
+    """Load one order."""
+    return _load_order(order_id, lock=lock)
+
+
+def _parse(text):
+    return json.loads(text)
+
+
+def get_rows(*args, **kwargs):
+    return fetch_row(*args, **kwargs)
+
+
+def _rows(*args, **kwargs):
+    return fetch_row(*args, **kwargs)
+
+
+async def _fetch(url):
+    return await fetch_row(url)
+
+
+def short(order_id, *, lock): return _load_order(order_id, lock=lock)
+
+
+def renamed(order_id, *, wait): return _load_order(order_id, lock=wait)
+
+
+class Base:
+    def save(self, *args, **kwargs):
+        return args
+
+
+class Order(Base):
+    def save(self, *args, **kwargs):
+        return super().save(*args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        super(Order, self).__init__(*args, **kwargs)
+'''
+
+LOOK_ALIKES = '''\
+import functools
+from typing import overload
+
+from shop.db import connect, fetch_row
+
+_backend = connect()
+
+
+def _load(order_id, lock):
+    return fetch_row("orders", order_id, lock)
+
+
+def with_default(order_id, lock=False):
+    return _load(order_id, lock)
+
+
+def with_constant(order_id):
+    return _load(order_id, True)
+
+
+def reordered(lock, order_id):
+    return _load(order_id, lock)
+
+
+def dropped(order_id, lock):
+    return _load(order_id, False)
+
+
+def twice(order_id):
+    return _load(order_id, order_id)
+
+
+def by_keyword(order_id, lock):
+    return _load(order_id=order_id, lock=lock)
+
+
+def public_facade(order_id, lock):
+    return fetch_row(order_id, lock)
+
+
+def _late_bound(order_id):
+    return _backend.fetch(order_id)
+
+
+def _no_parameters():
+    return connect()
+
+
+def _apply(func, value):
+    return func(value)
+
+
+@functools.lru_cache
+def _cached(order_id, lock):
+    return _load(order_id, lock)
+
+
+@overload
+def load(order_id: int, lock: bool) -> int: ...
+def load(order_id, lock):
+    return _load(order_id, lock)
+
+
+def explained(order_id, lock):
+    # kept for callers of the 1.x API
+    return _load(order_id, lock)
+
+
+def old_name(order_id, lock):
+    """Deprecated alias of `_load`."""
+    return _load(order_id, lock)
+
+
+def does_more(order_id, lock):
+    _load(order_id, lock)
+    return True
+
+
+def outer(order_id):
+    def _inner(lock):
+        return _load(order_id, lock)
+
+    return _inner
+
+
+try:
+    from shop.fast import speedy
+except ImportError:
+    def _speedy(order_id, lock):
+        return _load(order_id, lock)
+
+
+class Base:
+    def save(self, force=False):
+        return force
+
+    def get(self, key):
+        return key
+
+
+class Model(Base):
+    def save(self, force):
+        return super().save(force)
+
+    def get(self, key):
+        return self._get(key)
+
+    def _get(self, key):
+        return key
+
+    @property
+    def name(self):
+        return super().name()
+
+    def other(self, *args, **kwargs):
+        return super().save(*args, **kwargs)
+
+    def extra(self, *args, **kwargs):
+        return super().extra(1, *args, **kwargs)
+'''
+
+
+def principle(**options) -> PrincipleSet:
+    data = yaml.safe_load((STARTER_DIR / f"{PRINCIPLE}.yaml").read_text())
+    data["detect"]["options"] = {**data["detect"].get("options", {}), **options}
+    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
+
+
+def findings(root: Path) -> list[tuple[str, int, str]]:
+    return [(f.path, f.line, f.message) for f in scan(root, principle()).findings]
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def test_flags_wrappers_that_only_forward(tmp_path):
+    root = make_repo(tmp_path / "repo", {"shop/orders.py": SLOP})
+    found = findings(root)
+    assert [(line, message.split("`")[1]) for _, line, message in found] == [
+        (10, "load_order"),
+        (15, "_parse"),
+        (23, "_rows"),
+        (27, "_fetch"),
+        (31, "short"),
+        (43, "save"),
+        (46, "__init__"),
+    ]
+    messages = {line: message for _, line, message in found}
+    assert (
+        messages[10]
+        == "`load_order` only passes its arguments on to `_load_order`; call `_load_order` directly"
+    )
+    assert (
+        messages[15]
+        == "`_parse` only passes its arguments on to `json.loads`; call `json.loads` directly"
+    )
+    assert (
+        messages[43]
+        == "`save` only calls `super().save` with the same arguments; the override can go"
+    )
+
+
+def test_public_wrapper_of_an_imported_function_is_left_alone(tmp_path):
+    # `get_rows` above forwards to an imported function: it may be the package's public face.
+    root = make_repo(tmp_path / "repo", {"shop/orders.py": SLOP})
+    assert all("get_rows" not in message for _, _, message in findings(root))
+
+
+def test_look_alikes_are_not_flagged(tmp_path):
+    root = make_repo(tmp_path / "repo", {"shop/look_alikes.py": LOOK_ALIKES})
+    assert findings(root) == []
+
+
+def test_finding_spans_the_whole_function(tmp_path):
+    root = make_repo(tmp_path / "repo", {"shop/orders.py": SLOP})
+    finding = next(f for f in scan(root, principle()).findings if f.line == 10)
+    assert (finding.column, finding.end_line) == (1, 12)
+    assert finding.severity == "warning" and finding.rule == "passthrough-wrapper"
