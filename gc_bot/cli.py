@@ -211,7 +211,11 @@ def feedback() -> None:
 
 
 REPO = click.option(
-    "--repo", "root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".", help="The repository."
+    "--repo",
+    "root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=".",
+    help="The repository.",
 )
 
 
@@ -225,12 +229,16 @@ def _decide(root: Path, proposal: str, verdict: str, reason: str | None) -> None
     if verdict == "up":
         click.echo(f"merge it when you are ready: git merge {record['branch']}")
     else:
-        click.echo(f"deleted branch {record['branch']}; it will not be proposed again while its code is unchanged")
+        click.echo(
+            f"deleted branch {record['branch']}; it will not be proposed again while its code is unchanged"
+        )
 
 
 @feedback.command()
 @click.argument("proposal")
-@click.option("--reason", help="Why; shown to the agent next time as an example of what this team wants.")
+@click.option(
+    "--reason", help="Why; shown to the agent next time as an example of what this team wants."
+)
 @REPO
 def approve(proposal: str, reason: str | None, root: Path) -> None:
     """Record a thumbs-up for PROPOSAL (an id or a branch); merging stays yours."""
@@ -275,7 +283,9 @@ def feedback_list(root: Path, fmt: str) -> None:
         return
     for row in rows:
         reason = f"  ({row['reason']})" if row["reason"] else ""
-        click.echo(f"{row['id']}  {row['status']:<9} {row['principle']:<24} {row['branch']}{reason}")
+        click.echo(
+            f"{row['id']}  {row['status']:<9} {row['principle']:<24} {row['branch']}{reason}"
+        )
     if not rows:
         click.echo("no proposals yet: run gc-bot sweep")
 
@@ -295,7 +305,9 @@ def stats(root: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps({"principles": rows}, indent=2))
         return
-    click.echo(f"{'principle':<26}{'proposed':>9}{'accepted':>9}{'rejected':>9}{'pending':>8}{'rate':>7}  paused")
+    click.echo(
+        f"{'principle':<26}{'proposed':>9}{'accepted':>9}{'rejected':>9}{'pending':>8}{'rate':>7}  paused"
+    )
     for r in rows:
         rate = "-" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}"
         click.echo(
@@ -315,3 +327,32 @@ def show(proposal: str, root: Path) -> None:
     with _clear_errors():
         store = Store.open(root)
         click.echo(render_proposal(store, store.find(proposal)))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def demo(fmt: str) -> None:
+    """Sweep a bundled sloppy example in a temporary repository (no API key needed)."""
+    import json
+
+    from gc_bot.demo import make_demo_repo
+    from gc_bot.sweep import sweep as run_sweep
+    from gc_bot.sweep_report import render_text
+
+    with _clear_errors():
+        root = make_demo_repo()
+        report = run_sweep(root)
+    if fmt == "json":
+        click.echo(json.dumps({"repository": str(root), **report.to_json()}, indent=2))
+        return
+    click.echo(f"gc-bot demo: a sloppy example app in {root}\n")
+    click.echo(render_text(report))
+    branches = [o.branch for o in report.proposals if o.status == "proposed"]
+    if branches:
+        click.echo("\nlook at what it proposes:")
+        click.echo(f"  cd {root}")
+        click.echo("  git branch --list 'gc-bot/*'")
+        click.echo(f"  git log -p -1 {branches[0]}")
+        click.echo("then decide, and sweep again:")
+        click.echo(f"  gc-bot feedback reject {report.proposals[0].id} --reason 'why not'")
+        click.echo("  gc-bot feedback stats")

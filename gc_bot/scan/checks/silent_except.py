@@ -20,7 +20,7 @@ class SilentExcept(Check):
         hits = []
         for statement in source.of_type(cst.Try):
             for handler in statement.node.handlers:
-                if _is_broad(handler) and _swallows(handler.body.body):
+                if is_broad(handler) and swallows(handler.body.body):
                     line, column, end_line, end_column = source.position(handler)
                     what = (
                         "bare `except:`"
@@ -43,7 +43,7 @@ def _name(node: cst.BaseExpression) -> str:
     return "..."
 
 
-def _is_broad(handler: cst.ExceptHandler) -> bool:
+def is_broad(handler: cst.ExceptHandler) -> bool:
     if handler.type is None:
         return True
     kinds = (
@@ -54,7 +54,7 @@ def _is_broad(handler: cst.ExceptHandler) -> bool:
     return any(_name(kind) in _BROAD for kind in kinds)
 
 
-def _swallows(body) -> bool:
+def swallows(body) -> bool:
     small = []
     for statement in body:
         if not isinstance(statement, cst.SimpleStatementLine):
