@@ -1,0 +1,286 @@
+"""`placeholder-code`: a function left as a stub in real code.
+
+Flagged: a function whose body (a docstring aside) is only `pass`, only `...`, only
+`raise NotImplementedError(...)`, only a docstring, or only a bare `return` / `return None`
+beside a TODO/FIXME/XXX comment.
+
+Not flagged:
+
+- `.pyi` stubs, functions under `if TYPE_CHECKING:`, and functions nested in functions (a local
+  `def ignore(*args): pass` is a deliberate no-op callback);
+- `@abstractmethod` (and `abstractproperty`...), `@overload`, `@singledispatch` bases;
+- methods that only raise `NotImplementedError`: the way older code declares a method abstract;
+- methods of `Protocol` classes, of exception classes, and of null objects (a class named
+  `Dummy...`, `Null...`, `Noop...`, `Fake...`);
+- hooks: an empty method of a class that the repository subclasses (base-class names are read
+  across all files, so this check is cross-file);
+- deliberate no-ops: an empty method that may override an inherited one (its class has a base
+  that is defined outside the repository, or a base in it that defines the same method: the
+  override switches the inherited behaviour off), and a function whose name or docstring says
+  it does nothing on purpose (`noop`, "subclasses may override", "intentionally"...).
+
+A TODO comment in the body makes the function a placeholder even where it would be one of the
+hooks or no-ops above: the comment says the work is not done.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import libcst as cst
+
+from gc_bot.scan.checks import Check, FileResult, Hit, register
+from gc_bot.scan.checks.function_size import DefLines
+from gc_bot.scan.parsed import ParsedFile
+
+_ABSTRACT_OR_TYPING = {
+    "abstractmethod",
+    "abstractproperty",
+    "abstractclassmethod",
+    "abstractstaticmethod",
+    "overload",
+    "singledispatch",
+    "singledispatchmethod",
+}
+_TODO = re.compile(r"\b(?:TODO|FIXME|XXX)\b|\btodo\b", re.IGNORECASE)
+_ON_PURPOSE_NAME = re.compile(
+    r"(^|_)(noop|no_op|nop|do_nothing|dummy|null|ignore|nothing)($|_)", re.IGNORECASE
+)
+_ON_PURPOSE_DOC = re.compile(
+    r"subclass|overrid|hook|no-?op\b|do(es)? nothing|intentional|on purpose|deliberate|stub|placeholder for",
+    re.IGNORECASE,
+)
+_NULL_CLASS = re.compile(r"^_?(Dummy|Null|Noop|NoOp|Fake|Stub|Mock)")
+_EXCEPTION_NAME = re.compile(r"(Error|Exception|Warning|Exit|Interrupt)$")
+_NO_BASE = {"object", "ABC", "Generic"}
+
+_WHAT = {
+    "pass": "only `pass`",
+    "ellipsis": "only `...`",
+    "docstring": "only a docstring",
+    "not-implemented": "only `raise NotImplementedError`",
+    "return": "only `return`",
+}
+
+
+@register
+class PlaceholderCode(Check):
+    name = "placeholder-code"
+    cross_file = True
+
+    def run(self, source: ParsedFile, options: object) -> FileResult:
+        """Facts: each class's bases and methods, and the placeholder functions combine decides on."""
+        classes: dict[str, list[list[str]]] = {}  # name -> [bases, methods]
+        candidates: list[list[Any]] = []
+        if source.is_stub:
+            return FileResult(facts={"classes": classes, "candidates": candidates})
+        aliases = _import_aliases(source)
+        for statement in source.statements:
+            node = statement.node
+            if isinstance(node, cst.ClassDef):
+                bases, methods = classes.setdefault(node.name.value, [[], []])
+                bases += [b for b in _base_names(node, aliases) if b not in bases]
+                continue
+            if not isinstance(node, cst.FunctionDef):
+                continue
+            owner = statement.parents[-1] if statement.parents else None
+            if isinstance(owner, cst.ClassDef):
+                methods = classes.setdefault(owner.name.value, [[], []])[1]
+                if node.name.value not in methods:
+                    methods.append(node.name.value)
+            candidate = _candidate(node, statement.parents, aliases)
+            if candidate is not None:
+                candidates.append([*candidate, *DefLines.of(source).span(node)])
+        return FileResult(facts={"classes": classes, "candidates": candidates})
+
+    def combine(self, facts: Mapping[str, Any], options: object) -> dict[str, list[Hit]]:
+        classes: dict[str, tuple[set[str], set[str]]] = {}
+        for file_facts in facts.values():
+            for name, (bases, methods) in file_facts["classes"].items():
+                known = classes.setdefault(name, (set(), set()))
+                known[0].update(bases)
+                known[1].update(methods)
+        subclassed = {base for bases, _ in classes.values() for base in bases}
+        found: dict[str, list[Hit]] = {}
+        for path, file_facts in facts.items():
+            for candidate in file_facts["candidates"]:
+                owner, bases, name, kind, todo, line, column, end_line, end_column = candidate
+                meant = owner is not None and (
+                    owner in subclassed or _may_override(name, bases, classes)
+                )
+                if meant and not todo:
+                    continue  # a hook, or an override that switches inherited behaviour off
+                what = _WHAT[kind] + (" and a TODO" if todo else "")
+                message = (
+                    f"`{name}` is a placeholder: its body is {what}; implement it or remove it"
+                )
+                found.setdefault(path, []).append(Hit(line, column, end_line, end_column, message))
+        return found
+
+
+def _candidate(
+    function: cst.FunctionDef, parents: tuple[cst.CSTNode, ...], aliases: dict[str, str]
+) -> list[Any] | None:
+    """[class name or None, class bases, function name, kind, has TODO], or None if not a placeholder."""
+    if any(isinstance(p, cst.FunctionDef) for p in parents) or any(
+        _is_type_checking(p) for p in parents
+    ):
+        return None
+    if any(_decorator_name(d) in _ABSTRACT_OR_TYPING for d in function.decorators):
+        return None
+    kind, docstring = _body_kind(function)
+    if kind is None:
+        return None
+    todo = _has_todo(function)
+    if kind == "return" and not todo:
+        return None
+    name = function.name.value
+    owner = parents[-1] if parents and isinstance(parents[-1], cst.ClassDef) else None
+    on_purpose = _ON_PURPOSE_NAME.search(name) or (docstring and _ON_PURPOSE_DOC.search(docstring))
+    if on_purpose and not todo:
+        return None
+    if owner is None:
+        return [None, [], name, kind, todo]
+    if not todo and name.startswith("__") and name.endswith("__") and name != "__init__":
+        return None  # `__enter__`, `__exit__`, `__del__`...: a protocol's method that has nothing to do here
+    bases = _base_names(owner, aliases)
+    class_name = owner.name.value
+    if "Protocol" in bases or _is_exception(class_name, bases) or _NULL_CLASS.match(class_name):
+        return None
+    if kind == "not-implemented":
+        return None
+    return [class_name, bases, name, kind, todo]
+
+
+def _body_kind(function: cst.FunctionDef) -> tuple[str | None, str]:
+    """What the body is made of ("pass", "ellipsis", "docstring", "not-implemented", "return"), and the docstring."""
+    body = function.body
+    small: list[cst.BaseSmallStatement] = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        small = list(body.body)
+    else:
+        for statement in body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                return None, ""
+            small += statement.body
+    docstring = ""
+    if (
+        small
+        and isinstance(small[0], cst.Expr)
+        and isinstance(small[0].value, cst.SimpleString | cst.ConcatenatedString)
+    ):
+        value = small.pop(0).value
+        docstring = value.evaluated_value if isinstance(value, cst.SimpleString) else ""
+        docstring = docstring if isinstance(docstring, str) else ""
+    if not small:
+        return "docstring", docstring
+    if all(isinstance(s, cst.Pass) for s in small):
+        return "pass", docstring
+    if all(isinstance(s, cst.Expr) and isinstance(s.value, cst.Ellipsis) for s in small):
+        return "ellipsis", docstring
+    if all(
+        isinstance(s, cst.Pass) or (isinstance(s, cst.Expr) and isinstance(s.value, cst.Ellipsis))
+        for s in small
+    ):
+        return "pass", docstring
+    if len(small) == 1 and isinstance(small[0], cst.Raise) and _is_not_implemented(small[0].exc):
+        return "not-implemented", docstring
+    if len(small) == 1 and isinstance(small[0], cst.Return):
+        value = small[0].value
+        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+            return "return", docstring
+    return None, docstring
+
+
+def _is_not_implemented(exc: cst.BaseExpression | None) -> bool:
+    if isinstance(exc, cst.Call):
+        exc = exc.func
+    return isinstance(exc, cst.Name) and exc.value == "NotImplementedError"
+
+
+def _has_todo(function: cst.FunctionDef) -> bool:
+    body = function.body
+    comments = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        comments.append(body.trailing_whitespace.comment)
+    else:
+        comments.append(body.header.comment)
+        comments += [line.comment for line in body.footer]
+        for statement in body.body:
+            comments += [line.comment for line in statement.leading_lines]
+            if isinstance(statement, cst.SimpleStatementLine):
+                comments.append(statement.trailing_whitespace.comment)
+    return any(c is not None and _TODO.search(c.value) for c in comments)
+
+
+def _decorator_name(decorator: cst.Decorator) -> str:
+    node = decorator.decorator
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else ""
+
+
+def _import_aliases(source: ParsedFile) -> dict[str, str]:
+    """`from m import Base as Other`: Other -> Base, so that a subclass of Other subclasses Base."""
+    aliases = {}
+    for statement in source.of_type(cst.SimpleStatementLine, cst.ImportFrom):
+        node = statement.node
+        for small in node.body if isinstance(node, cst.SimpleStatementLine) else [node]:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                for alias in small.names:
+                    if alias.asname is not None and isinstance(alias.name, cst.Name):
+                        target = alias.asname.name
+                        if isinstance(target, cst.Name):
+                            aliases[target.value] = alias.name.value
+    return aliases
+
+
+def _base_names(cls: cst.ClassDef, aliases: dict[str, str]) -> list[str]:
+    names = []
+    for arg in cls.bases:
+        if arg.keyword is not None or arg.star:
+            continue
+        node = arg.value
+        if isinstance(node, cst.Subscript):
+            node = node.value
+        if isinstance(node, cst.Attribute):
+            names.append(node.attr.value)
+        elif isinstance(node, cst.Name):
+            names.append(aliases.get(node.value, node.value))
+        else:
+            names.append("?")  # computed base: unknown, so it may define anything
+    return names
+
+
+def _is_exception(name: str, bases: list[str]) -> bool:
+    return bool(_EXCEPTION_NAME.search(name)) or any(_EXCEPTION_NAME.search(b) for b in bases)
+
+
+def _is_type_checking(node: cst.CSTNode) -> bool:
+    if not isinstance(node, cst.If):
+        return False
+    test = node.test
+    name = test.attr.value if isinstance(test, cst.Attribute) else getattr(test, "value", None)
+    return name == "TYPE_CHECKING"
+
+
+def _may_override(
+    method: str, bases: list[str], classes: Mapping[str, tuple[set[str], set[str]]]
+) -> bool:
+    """Whether an ancestor may define `method`: one defines it, or one is not in the repository."""
+    seen: set[str] = set()
+    todo = [b for b in bases if b not in _NO_BASE]
+    while todo:
+        base = todo.pop()
+        if base in seen:
+            continue
+        seen.add(base)
+        known = classes.get(base)
+        if known is None or method in known[1]:
+            return True
+        todo += [b for b in known[0] if b not in _NO_BASE]
+    return False

@@ -1,0 +1,250 @@
+"""`placeholder-code`: stub bodies left in real code, and the empty bodies that mean something."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
+from gc_bot.scan import scan
+from tests.conftest import git, make_repo, write_files
+
+PRINCIPLE = "no-placeholder-code"
+
+SLOP = '''\
+def send_invoice(invoice):
+    pass
+
+
+def refund(order):
+    """Refund the order."""
+
+
+def cancel(order): ...
+
+
+def archive(order):
+    raise NotImplementedError("later")
+
+
+def export(rows):
+    # TODO: write the export
+    return None
+
+
+class Report:
+    def render(self):
+        pass
+
+    def total(self):
+        """Sum of all lines."""
+        ...
+
+
+class Plugin:
+    def setup(self):
+        pass  # TODO: read the configuration
+
+
+class Audit(Plugin):
+    def setup(self):
+        self.log = []
+
+    def teardown(self):
+        pass
+'''
+
+LOOK_ALIKES = '''\
+import abc
+from abc import ABC, abstractmethod
+from functools import singledispatch
+from typing import TYPE_CHECKING, Protocol, overload
+
+from vendor import Handler
+
+
+class Store(ABC):
+    @abstractmethod
+    def get(self, key): ...
+
+    @abc.abstractmethod
+    def put(self, key, value):
+        pass
+
+    @property
+    @abstractmethod
+    def size(self): ...
+
+
+class Backend:
+    def connect(self):
+        raise NotImplementedError
+
+    def close(self):
+        raise NotImplementedError("subclasses close their own connections")
+
+
+class Sink(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+
+@overload
+def parse(text: str) -> str: ...
+@overload
+def parse(text: bytes) -> bytes: ...
+def parse(text):
+    return text
+
+
+@singledispatch
+def render(value):
+    raise NotImplementedError
+
+
+class QuotaExceeded(Exception):
+    pass
+
+
+class ParseError(ValueError):
+    def __init__(self):
+        pass
+
+
+class QuietHandler(Handler):
+    def emit(self, record):
+        pass
+
+
+class Base:
+    def flush(self):
+        return 1
+
+
+class NoFlush(Base):
+    def flush(self):
+        pass
+
+
+class DummyCache:
+    def set(self, key, value):
+        pass
+
+
+class Lock:
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        pass
+
+
+def noop(*args, **kwargs):
+    pass
+
+
+def on_event(event):
+    """Subclasses override this hook; by default nothing happens."""
+
+
+def build():
+    def ignore(*args):
+        pass
+
+    return ignore
+
+
+if TYPE_CHECKING:
+    def typed(x: int) -> int: ...
+
+
+class Widget:
+    def clicked(self):
+        pass
+'''
+
+SUBCLASSES = """\
+from app.look_alikes import Widget as BaseWidget
+
+
+class Button(BaseWidget):
+    def clicked(self):
+        print("click")
+"""
+
+
+def principle() -> PrincipleSet:
+    data = yaml.safe_load((STARTER_DIR / f"{PRINCIPLE}.yaml").read_text())
+    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
+
+
+def findings(root: Path) -> list[tuple[str, int, str]]:
+    return [(f.path, f.line, f.message) for f in scan(root, principle()).findings]
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def test_flags_placeholder_bodies(tmp_path):
+    root = make_repo(tmp_path / "repo", {"app/slop.py": SLOP})
+    assert [(line, message) for _, line, message in findings(root)] == [
+        (1, "`send_invoice` is a placeholder: its body is only `pass`; implement it or remove it"),
+        (5, "`refund` is a placeholder: its body is only a docstring; implement it or remove it"),
+        (9, "`cancel` is a placeholder: its body is only `...`; implement it or remove it"),
+        (
+            12,
+            "`archive` is a placeholder: its body is only `raise NotImplementedError`; implement it or remove it",
+        ),
+        (
+            16,
+            "`export` is a placeholder: its body is only `return` and a TODO; implement it or remove it",
+        ),
+        (22, "`render` is a placeholder: its body is only `pass`; implement it or remove it"),
+        (25, "`total` is a placeholder: its body is only `...`; implement it or remove it"),
+        (
+            31,
+            "`setup` is a placeholder: its body is only `pass` and a TODO; implement it or remove it",
+        ),
+        (39, "`teardown` is a placeholder: its body is only `pass`; implement it or remove it"),
+    ]
+
+
+def test_finding_spans_the_function(tmp_path):
+    root = make_repo(tmp_path / "repo", {"app/slop.py": SLOP})
+    first = scan(root, principle()).findings[0]
+    assert (first.line, first.column, first.end_line, first.end_column) == (1, 1, 2, 9)
+
+
+def test_look_alikes_are_not_flagged(tmp_path):
+    root = make_repo(
+        tmp_path / "repo", {"app/look_alikes.py": LOOK_ALIKES, "app/buttons.py": SUBCLASSES}
+    )
+    assert findings(root) == []
+
+
+def test_stubs_are_not_flagged(tmp_path):
+    root = make_repo(
+        tmp_path / "repo", {"app/api.pyi": "def fetch(url: str) -> bytes: ...\n", "app/api.py": ""}
+    )
+    assert findings(root) == []
+
+
+def test_hooks_follow_subclasses_across_files_through_the_cache(tmp_path):
+    root = make_repo(tmp_path / "repo", {"app/look_alikes.py": LOOK_ALIKES})
+    assert findings(root) == [
+        (
+            "app/look_alikes.py",
+            104,
+            "`clicked` is a placeholder: its body is only `pass`; implement it or remove it",
+        )
+    ]
+    write_files(root, {"app/buttons.py": SUBCLASSES})
+    result = scan(root, principle())
+    assert result.findings == []
+    assert result.stats["parsed"] == 1  # only the new file; the others' facts come from the cache
+    (root / "app/buttons.py").unlink()
+    git(root, "status")
+    assert len(findings(root)) == 1
