@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,9 @@ BOT_IDENTITY = {
     "GIT_COMMITTER_NAME": BOT_NAME,
     "GIT_COMMITTER_EMAIL": BOT_EMAIL,
 }
+
+
+_WORKTREE_LOCK = threading.Lock()
 
 
 class GitError(OperationalError):
@@ -145,8 +149,9 @@ class Git:
     def worktree(self, commit: str) -> Iterator[Path]:
         """A detached worktree at `commit`, in a temporary folder outside the repository."""
         parent = Path(tempfile.mkdtemp(prefix="gc-bot-wt-"))
-        path = parent / "tree"
-        self.run("worktree", "add", "--detach", "--quiet", str(path), commit)
+        path = parent / parent.name  # a unique name: git names its worktree records after it
+        with _WORKTREE_LOCK:  # concurrent `worktree add`s race on .git/worktrees
+            self.run("worktree", "add", "--detach", "--quiet", str(path), commit)
         try:
             yield path
         finally:
