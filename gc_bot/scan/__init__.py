@@ -117,7 +117,8 @@ def scan(
                 f.entry = entry
         todo = [f for f in files if f.entry is None]
         fresh = _analyze(root, principles, todo, reported, jobs or default_jobs(), progress)
-        cache.put_many({f.key: f.entry for f in todo if f.entry is not None})
+        # A check that failed on a file is tried again next time, not remembered as fine.
+        cache.put_many({f.key: f.entry for f in todo if f.entry is not None and "failures" not in f.entry})
     finally:
         cache.close()
 
@@ -127,6 +128,7 @@ def scan(
             skipped.append(Skipped(f.path, f.entry["error"]))
         elif reported(f):
             findings += _file_findings(principles, f)
+            skipped += [Skipped(f.path, failure) for failure in f.entry.get("failures", ())]
     findings += _cross_file_findings(
         principles, [f for f in files if "error" not in f.entry], reported
     )

@@ -56,16 +56,20 @@ def analyze(job: Job) -> dict[str, Any]:
     source = ParsedFile(job.path, job.text, module)
     hits: dict[str, list] = {}
     facts: dict[str, Any] = {}
-    try:
-        for spec in job.specs:
+    failures: list[str] = []
+    for spec in job.specs:
+        try:
             result = get_check(spec.check).run(source, parse_options(spec.check, spec.options))
-            if result.hits:
-                hits[spec.principle] = [list(hit) for hit in result.hits]
-            if result.facts is not None:
-                facts[spec.principle] = result.facts
-    except RecursionError:
-        return {"error": "nested too deeply to analyse"}
-    return {"hits": hits, "facts": facts}
+        except RecursionError:
+            return {"error": "nested too deeply to analyse"}
+        except Exception as error:  # a bug in one check must not sink the scan: report it, go on
+            failures.append(f"check {spec.check} failed: {type(error).__name__}: {error}")
+            continue
+        if result.hits:
+            hits[spec.principle] = [list(hit) for hit in result.hits]
+        if result.facts is not None:
+            facts[spec.principle] = result.facts
+    return {"hits": hits, "facts": facts, **({"failures": failures} if failures else {})}
 
 
 def _unparseable(text: str) -> str | None:
