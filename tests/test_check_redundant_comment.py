@@ -1,0 +1,140 @@
+"""`redundant-comment`: comments that only restate the line below, and comments that earn their place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
+from gc_bot.scan import scan
+from tests.conftest import make_repo
+
+PRINCIPLE = "no-redundant-comment"
+
+SLOP = """\
+def tally(counter, items, results):
+    # increment counter
+    counter += 1
+    # Loop over the items
+    for item in items:
+        # check if the item is valid
+        if item.is_valid:
+            # append item to results
+            results.append(item)
+    # Set the user name
+    user_name = items[0].name
+    # return the counter
+    return counter
+"""
+
+KEPT = """\
+# increment counter
+counter = 0
+
+
+class Config:
+    # the timeout
+    timeout = 10
+
+
+# load the settings
+def load_settings(path):
+    # increment the counter because the cache starts at zero
+    counter = 1
+    # TODO increment counter
+    counter += 1
+    # noqa: increment counter
+    counter += 1
+    # type: counter
+    counter += 1
+    # pylint: disable=counter
+    counter += 1
+    # gc-bot: ignore[no-redundant-comment]
+    counter += 1
+    # ---- counter ----
+    counter += 1
+    # COUNTER INCREMENT
+    counter += 1
+    # Counter:
+    counter += 1
+    # increment the counter so that retries see the new value
+    counter += 1
+    # increment the shared counter
+    counter += 1
+    # counter
+    counter += 1
+    # increment counter?
+    counter += 1
+    # counter = counter + 1
+    counter += 1
+    # A comment block whose second line
+    # would be redundant: increment counter
+    counter += 1
+
+    # increment counter
+
+    counter += 1
+    counter += 1  # increment counter
+    # import json
+    import json
+    # fast deletes
+    for fast_delete in json.loads(path):
+        counter -= 1
+    # log the parse error
+    log("parse error")
+    return counter
+"""
+
+
+def principle() -> PrincipleSet:
+    data = yaml.safe_load((STARTER_DIR / f"{PRINCIPLE}.yaml").read_text())
+    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
+
+
+def findings(root: Path) -> list[tuple[int, int, str]]:
+    return [(f.line, f.column, f.message) for f in scan(root, principle()).findings]
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def test_flags_comments_that_restate_the_next_line(tmp_path):
+    root = make_repo(tmp_path / "repo", {"app/tally.py": SLOP})
+    found = findings(root)
+    assert [(line, column) for line, column, _ in found] == [
+        (2, 5),
+        (4, 5),
+        (6, 9),
+        (8, 13),
+        (10, 5),
+        (12, 5),
+    ]
+    assert (
+        found[0][2]
+        == "the comment `# increment counter` only restates the line below it; delete it"
+    )
+    [finding] = [f for f in scan(root, principle()).findings if f.line == 2]
+    assert (finding.severity, finding.end_line, finding.end_column) == ("info", 2, 24)
+
+
+def test_comments_that_say_more_are_kept(tmp_path):
+    root = make_repo(tmp_path / "repo", {"app/kept.py": KEPT})
+    assert findings(root) == []
+
+
+def test_the_same_comment_twice_is_found_at_each_place(tmp_path):
+    code = """\
+    def twice(counter):
+        # ---
+        # increment counter
+        counter += 1
+        # increment counter
+        counter += 1
+        return counter
+    """
+    root = make_repo(tmp_path / "repo", {"app/twice.py": code})
+    assert [line for line, _, _ in findings(root)] == [5]
