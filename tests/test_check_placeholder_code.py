@@ -54,6 +54,12 @@ class Audit(Plugin):
 
     def teardown(self):
         pass
+
+
+class Invoice:
+    @property
+    def total(self):
+        pass
 '''
 
 LOOK_ALIKES = '''\
@@ -62,7 +68,18 @@ from abc import ABC, abstractmethod
 from functools import singledispatch
 from typing import TYPE_CHECKING, Protocol, overload
 
-from vendor import Handler
+import click
+from vendor import Handler, hookspec
+
+
+@click.group()
+def cli():
+    """The command line."""
+
+
+@hookspec
+def on_start(config):
+    """Called once at start."""
 
 
 class Store(ABC):
@@ -209,6 +226,7 @@ def test_flags_placeholder_bodies(tmp_path):
             "`setup` is a placeholder: its body is only `pass` and a TODO; implement it or remove it",
         ),
         (39, "`teardown` is a placeholder: its body is only `pass`; implement it or remove it"),
+        (45, "`total` is a placeholder: its body is only `pass`; implement it or remove it"),
     ]
 
 
@@ -237,7 +255,7 @@ def test_hooks_follow_subclasses_across_files_through_the_cache(tmp_path):
     assert findings(root) == [
         (
             "app/look_alikes.py",
-            104,
+            115,
             "`clicked` is a placeholder: its body is only `pass`; implement it or remove it",
         )
     ]

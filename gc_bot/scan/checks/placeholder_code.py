@@ -8,7 +8,10 @@ Not flagged:
 
 - `.pyi` stubs, functions under `if TYPE_CHECKING:`, and functions nested in functions (a local
   `def ignore(*args): pass` is a deliberate no-op callback);
-- `@abstractmethod` (and `abstractproperty`...), `@overload`, `@singledispatch` bases;
+- decorated functions, unless the decorator is only `property` (and its setters),
+  `staticmethod`, `classmethod` or `cached_property`: `@abstractmethod`, `@overload`,
+  `@singledispatch` bases, and decorators that register the function (`@click.group()`,
+  pluggy's `@hookspec`) all give an empty body a meaning;
 - methods that only raise `NotImplementedError`: the way older code declares a method abstract;
 - methods of `Protocol` classes, of exception classes, and of null objects (a class named
   `Dummy...`, `Null...`, `Noop...`, `Fake...`);
@@ -26,7 +29,7 @@ hooks or no-ops above: the comment says the work is not done.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import libcst as cst
@@ -35,14 +38,16 @@ from gc_bot.scan.checks import Check, FileResult, Hit, register
 from gc_bot.scan.checks.function_size import DefLines
 from gc_bot.scan.parsed import ParsedFile
 
-_ABSTRACT_OR_TYPING = {
-    "abstractmethod",
-    "abstractproperty",
-    "abstractclassmethod",
-    "abstractstaticmethod",
-    "overload",
-    "singledispatch",
-    "singledispatchmethod",
+# Decorators that leave an empty body empty; any other one (`@abstractmethod`, `@overload`,
+# `@singledispatch`, `@click.group()`, pluggy's `@hookspec`...) gives it a meaning.
+_PLAIN_DECORATORS = {
+    "property",
+    "setter",
+    "getter",
+    "deleter",
+    "staticmethod",
+    "classmethod",
+    "cached_property",
 }
 _TODO = re.compile(r"\b(?:TODO|FIXME|XXX)\b|\btodo\b", re.IGNORECASE)
 _ON_PURPOSE_NAME = re.compile(
@@ -128,8 +133,10 @@ def _candidate(
         _is_type_checking(p) for p in parents
     ):
         return None
-    if any(_decorator_name(d) in _ABSTRACT_OR_TYPING for d in function.decorators):
-        return None
+    if any(_decorator_name(d) not in _PLAIN_DECORATORS for d in function.decorators):
+        return (
+            None  # abstract, @overload, or registered somewhere that gives the empty body a meaning
+        )
     kind, docstring = _body_kind(function)
     if kind is None:
         return None
@@ -231,12 +238,16 @@ def _import_aliases(source: ParsedFile) -> dict[str, str]:
         node = statement.node
         for small in node.body if isinstance(node, cst.SimpleStatementLine) else [node]:
             if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                for alias in small.names:
-                    if alias.asname is not None and isinstance(alias.name, cst.Name):
-                        target = alias.asname.name
-                        if isinstance(target, cst.Name):
-                            aliases[target.value] = alias.name.value
+                aliases.update(_renamed(small.names))
     return aliases
+
+
+def _renamed(names: Sequence[cst.ImportAlias]) -> Iterator[tuple[str, str]]:
+    for alias in names:
+        if alias.asname is not None and isinstance(alias.name, cst.Name):
+            target = alias.asname.name
+            if isinstance(target, cst.Name):
+                yield target.value, alias.name.value
 
 
 def _base_names(cls: cst.ClassDef, aliases: dict[str, str]) -> list[str]:
