@@ -1,0 +1,218 @@
+"""`duplicate-code`: copies of a function body across a repository, on real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gc_bot.principles import STARTER_DIR, PrincipleSet, load_principles
+from gc_bot.scan import Shard, scan
+from tests.conftest import git, write_files
+
+TOTAL = """\
+def order_total(items, rate):
+    \"\"\"The total of an order, tax included.\"\"\"
+    total = 0
+    for item in items:
+        if item.quantity <= 0:
+            continue
+        total += item.price * item.quantity
+    total = total * (1 + rate)
+    return round(total, 2)
+"""
+
+# The same body: other local names, other literals, another layout, comments, a docstring.
+RENAMED = """\
+import math
+
+
+def invoice_amount(lines, tax):
+    amount = 0
+    for line in lines:
+        # skip returns
+        if line.quantity <= 1:
+            continue
+        amount += line.price * line.quantity  # a comment
+    amount = amount * (2+tax)
+    return round(
+        amount,
+        4,
+    )
+"""
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def principles():
+    starter = load_principles(STARTER_DIR)
+    return PrincipleSet(tuple(p for p in starter if p.id == "no-duplicate-code"), STARTER_DIR)
+
+
+def with_options(principles: PrincipleSet, **options) -> PrincipleSet:
+    (p,) = principles
+    detect = p.detect.model_copy(update={"options": {**p.detect.options, **options}})
+    return PrincipleSet((p.model_copy(update={"detect": detect}),), principles.source)
+
+
+def make(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    write_files(root, files)
+    return root
+
+
+def found(result) -> list[tuple[str, int, str]]:
+    return sorted((f.path, f.line, f.message) for f in result.findings)
+
+
+def test_a_renamed_copy_in_another_file_names_the_original(tmp_path, principles):
+    root = make(tmp_path / "repo", {"shop/orders.py": TOTAL, "billing/invoices.py": RENAMED})
+    result = scan(root, principles)
+    # billing/ sorts before shop/: the first by path is the original.
+    assert found(result) == [
+        ("shop/orders.py", 1, "same body as `invoice_amount` at billing/invoices.py:4"),
+    ]
+    (finding,) = result.findings
+    assert (finding.end_line, finding.rule, finding.severity) == (9, "duplicate-code", "warning")
+
+
+def test_every_later_copy_points_at_the_first(tmp_path, principles):
+    method = "class Cart:\n" + "".join(
+        "    " + line + "\n" for line in TOTAL.replace("(items", "(self, items").splitlines()
+    )
+    root = make(tmp_path / "repo", {"a.py": TOTAL, "b.py": RENAMED, "c.py": method})
+    assert found(scan(root, principles)) == [
+        ("b.py", 4, "same body as `order_total` at a.py:1"),
+        ("c.py", 2, "same body as `order_total` at a.py:1"),
+    ]
+
+
+def test_a_copy_in_the_same_file_and_the_renaming_in_the_message(tmp_path, principles):
+    source = (
+        TOTAL
+        + "\n\n"
+        + TOTAL.replace("def order_total", "def cart_total").replace("round(", "ceil(")
+    )
+    root = make(tmp_path / "repo", {"pkg/mod.py": source})
+    assert found(scan(root, principles)) == [
+        ("pkg/mod.py", 12, "same body as `order_total` at pkg/mod.py:1, with `ceil` for `round`"),
+    ]
+
+
+def test_a_duplicate_under_min_lines_is_not_flagged(tmp_path, principles):
+    short = "def a(x):\n    y = x + 1\n    if y:\n        y = y * 2\n    z = str(y)\n    return z\n"
+    root = make(tmp_path / "repo", {"one.py": short, "two.py": short.replace("def a", "def b")})
+    assert found(scan(root, principles)) == []  # five statements; the bar is six
+    assert len(scan(root, with_options(principles, min_lines=5), use_cache=False).findings) == 1
+
+
+def test_bodies_that_differ_in_structure_are_not_flagged(tmp_path, principles):
+    # The same tokens, but `total = total * (1 + rate)` moved into the loop.
+    nested = TOTAL.replace("    total = total * (1 + rate)\n", "").replace(
+        "        total += item.price * item.quantity\n",
+        "        total += item.price * item.quantity\n        total = total * (1 + rate)\n",
+    )
+    # The same shape, but the names wired differently (`item` where the original has `items`).
+    rewired = TOTAL.replace("for item in items", "for item in item")
+    # One operator more.
+    negated = TOTAL.replace("if item.quantity <= 0", "if not item.quantity <= 0")
+    root = make(
+        tmp_path / "repo", {"a.py": TOTAL, "b.py": nested, "c.py": rewired, "d.py": negated}
+    )
+    assert found(scan(root, principles)) == []
+
+
+def test_the_same_shape_doing_other_work_is_not_flagged(tmp_path, principles):
+    # Each body stores two different attributes: half the names that matter differ.
+    brin = """\
+    class BrinIndex:
+        def deconstruct(self):
+            path, args, kwargs = super().deconstruct()
+            if self.autosummarize is not None:
+                kwargs["autosummarize"] = self.autosummarize
+            if self.pages_per_range is not None:
+                kwargs["pages_per_range"] = self.pages_per_range
+            return path, args, kwargs
+    """
+    btree = brin.replace("BrinIndex", "BTreeIndex").replace("autosummarize", "fillfactor")
+    btree = btree.replace("pages_per_range", "deduplicate_items")
+    root = make(tmp_path / "repo", {"brin.py": brin, "btree.py": btree})
+    assert found(scan(root, principles)) == []
+
+
+def test_constructors_that_only_store_their_arguments_are_not_flagged(tmp_path, principles):
+    init = """\
+    class {name}:
+        def __init__(self, id, customer, items, total, currency, status):
+            self.id = id
+            self.customer = customer
+            self.items = items
+            self.total = total
+            self.currency = currency
+            self.status = status
+            super().__init__()
+    """
+    root = make(
+        tmp_path / "repo",
+        {"order.py": init.format(name="Order"), "invoice.py": init.format(name="Invoice")},
+    )
+    assert found(scan(root, principles)) == []
+
+
+def test_a_nested_copy_goes_with_the_copy_around_it(tmp_path, principles):
+    outer = (
+        "def outer(data):\n"
+        + "".join("    " + line + "\n" for line in TOTAL.splitlines())
+        + (
+            "    first = order_total(data, 0)\n    second = order_total(data, 1)\n    third = first + second\n"
+            "    fourth = third * 2\n    fifth = fourth - first\n    return fifth\n"
+        )
+    )
+    root = make(tmp_path / "repo", {"a.py": outer, "b.py": outer.replace("def outer", "def other")})
+    assert found(scan(root, principles)) == [("b.py", 1, "same body as `outer` at a.py:1")]
+
+
+def test_tests_are_not_reported_but_still_count_as_originals(tmp_path, principles):
+    root = make(tmp_path / "repo", {"tests/test_orders.py": TOTAL, "shop/orders.py": RENAMED})
+    # shop/ sorts before tests/, so the copy in the tests is the one that would be reported.
+    assert found(scan(root, principles)) == []
+    root = make(tmp_path / "other", {"app/tests/test_x.py": TOTAL, "shop/z.py": RENAMED})
+    assert found(scan(root, principles)) == [
+        ("shop/z.py", 4, "same body as `order_total` at app/tests/test_x.py:1"),
+    ]
+
+
+def test_a_copy_added_later_is_found_with_only_that_file_parsed(tmp_path, principles):
+    root = make(tmp_path / "repo", {"shop/orders.py": TOTAL, "shop/util.py": "X = 1\n"})
+    assert found(scan(root, principles)) == []
+    write_files(root, {"shop/returns.py": RENAMED})
+    result = scan(root, principles)
+    assert result.stats["parsed"] == 1
+    assert found(result) == [
+        ("shop/returns.py", 4, "same body as `order_total` at shop/orders.py:1")
+    ]
+    # The original moves: the copy's message follows, still with one file parsed.
+    write_files(root, {"shop/orders.py": "\n\n" + TOTAL})
+    result = scan(root, principles)
+    assert result.stats["parsed"] == 1
+    assert found(result) == [
+        ("shop/returns.py", 4, "same body as `order_total` at shop/orders.py:3")
+    ]
+
+
+def test_the_shards_union_equals_one_scan(tmp_path, principles):
+    files = {
+        f"pkg/m{i}.py": (TOTAL if i % 2 else RENAMED).replace("(items", f"(items{i}")
+        for i in range(8)
+    }
+    root = make(tmp_path / "repo", files)
+    whole = found(scan(root, principles))
+    assert len(whole) == 7
+    parts = [found(scan(root, principles, shard=Shard(i, 3))) for i in (1, 2, 3)]
+    assert sorted(f for part in parts for f in part) == whole
+    assert all(len(part) < len(whole) for part in parts)
