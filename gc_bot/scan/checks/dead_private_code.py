@@ -240,7 +240,9 @@ def _imported(source: ParsedFile, names: set[str]) -> list[str]:
     while todo:
         for node in todo.pop():
             if isinstance(node, ast.ImportFrom):
-                found.update(n for alias in node.names for n in (alias.name, alias.asname) if n in names)
+                found.update(
+                    n for alias in node.names for n in (alias.name, alias.asname) if n in names
+                )
             else:
                 todo.extend(child_blocks(node))
     return sorted(found)
