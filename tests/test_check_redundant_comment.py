@@ -21,6 +21,7 @@ def tally(counter, items, results):
     for item in items:
         # check if the item is valid
         if item.is_valid:
+            item.seen = True
             # append item to results
             results.append(item)
     # Set the user name
@@ -84,6 +85,20 @@ def load_settings(path):
         counter -= 1
     # log the parse error
     log("parse error")
+    if counter:
+        # increment counter
+        counter += 1
+    elif path:
+        # increment counter
+        counter += 1
+    else:
+        # increment counter
+        counter += 1
+    try:
+        counter += 1
+    except ValueError:
+        # increment counter
+        counter += 1
     return counter
 """
 
@@ -109,9 +124,9 @@ def test_flags_comments_that_restate_the_next_line(tmp_path):
         (2, 5),
         (4, 5),
         (6, 9),
-        (8, 13),
-        (10, 5),
-        (12, 5),
+        (9, 13),
+        (11, 5),
+        (13, 5),
     ]
     assert (
         found[0][2]

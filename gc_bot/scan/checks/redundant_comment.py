@@ -22,6 +22,8 @@ Precision comes first; these are never flagged:
 - section headers (runs of `-`, `=`, `#` or `*`, ALL CAPS, a trailing colon);
 - comments that look like code (with `=`, brackets or a call: commented-out code is another
   principle's business);
+- the first comment of an `if`/`elif`/`else`, `except` or `case` block: it usually says
+  what the branch's condition means (`elif ch == ":":` / `# Non-capturing group`);
 - comments outside functions (at module and class level they document settings and
   attributes; `#:` is Sphinx's attribute documentation), comments above a `def` or a `class`
   (what they say belongs in a docstring: a different fix), above an import, and trailing
@@ -140,6 +142,8 @@ class RedundantComment(Check):
                 continue
             if not any(isinstance(p, cst.FunctionDef) for p in statement.parents):
                 continue  # module and class level comments document settings and attributes
+            if statement.parents and _opens_a_branch(node, statement.parents[-1]):
+                continue  # `elif ch == ":":  # Non-capturing group` explains the condition
             words = comment_words(comment.value)
             if not words:
                 continue
@@ -226,6 +230,21 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
     return word
+
+
+def _opens_a_branch(node: cst.CSTNode, parent: cst.CSTNode) -> bool:
+    """Whether `node` is the first statement of an `if`/`elif`/`else`, `except` or `case` block."""
+    blocks: list[cst.BaseSuite] = []
+    if isinstance(parent, cst.If):
+        branch: cst.If | cst.Else | None = parent
+        while branch is not None:
+            blocks.append(branch.body)
+            branch = branch.orelse if isinstance(branch, cst.If) else None
+    elif isinstance(parent, cst.Try | cst.TryStar):
+        blocks = [handler.body for handler in parent.handlers]
+    elif isinstance(parent, cst.Match):
+        blocks = [case.body for case in parent.cases]
+    return any(block.body and block.body[0] is node for block in blocks)
 
 
 def _first_line(node: cst.CSTNode) -> str | None:
