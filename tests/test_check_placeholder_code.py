@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
-from gc_bot.scan import scan
+from gc_bot.scan import Shard, scan
 from tests.conftest import git, make_repo, write_files
 
 PRINCIPLE = "no-placeholder-code"
@@ -266,3 +266,17 @@ def test_hooks_follow_subclasses_across_files_through_the_cache(tmp_path):
     (root / "app/buttons.py").unlink()
     git(root, "status")
     assert len(findings(root)) == 1
+
+
+def test_shards_together_report_what_one_scan_does(tmp_path):
+    files = {"app/look_alikes.py": LOOK_ALIKES, "app/slop.py": SLOP, "app/buttons.py": SUBCLASSES}
+    for index in range(10):
+        files[f"app/extra_{index}.py"] = "class Widget2:\n    def clicked(self):\n        pass\n"
+    root = make_repo(tmp_path / "repo", files)
+    whole = {(f.path, f.line) for f in scan(root, principle()).findings}
+    parts = [
+        {(f.path, f.line) for f in scan(root, principle(), shard=Shard(i, 3)).findings}
+        for i in (1, 2, 3)
+    ]
+    assert set().union(*parts) == whole
+    assert sum(len(part) for part in parts) == len(whole)
