@@ -356,3 +356,19 @@ def demo(fmt: str) -> None:
         click.echo("then decide, and sweep again:")
         click.echo(f"  gc-bot feedback reject {report.proposals[0].id} --reason 'why not'")
         click.echo("  gc-bot feedback stats")
+
+
+@main.command()
+@click.argument("principle")
+@REPO
+def learn(principle: str, root: Path) -> None:
+    """Propose better guidance for PRINCIPLE from what people accepted and rejected (needs an agent)."""
+    from gc_bot.feedback.learn import learn as run_learn
+
+    with _clear_errors():
+        result = run_learn(root, principle)
+    click.echo(
+        f"proposed on {result.branch} ({result.tokens} tokens); it passes gc-bot principles test"
+    )
+    click.echo(result.diff)
+    click.echo(f"look: git log -p -1 {result.branch}; merge it to adopt the new guidance")

@@ -17,6 +17,7 @@ from gc_bot.feedback.ledger import Ledger, now, session_path
 from gc_bot.feedback.state import FeedbackState, dropped_key
 from gc_bot.findings import Finding
 from gc_bot.fix.pipeline import FixContext, FixResult, fix_proposal
+from gc_bot.fix.secrets import mask_secrets
 from gc_bot.git import Git
 from gc_bot.principles import Principle, PrincipleSet, load_principles, principles_dir_for
 from gc_bot.propose.local import LocalForge
@@ -328,7 +329,7 @@ def _publish_and_record(git, ledger, report, outcomes, sessions, principles, bas
                     "fixer": o.fixer,
                     "tokens": o.tokens,
                     "summary": o.summary,
-                    "diff": o.diff[:DIFF_RECORD_CHARS],
+                    "diff": mask_secrets(o.diff)[:DIFF_RECORD_CHARS],
                     "session": session_path(o.id) if o.id in sessions else None,
                     "repo_id": me,
                     "at": at,

@@ -49,6 +49,7 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
         validator = Validator(
             worktree=tree,
             principles=ctx.principles,
+            principle=proposal.principle,
             files=proposal.files,
             targeted=frozenset(proposal.fingerprints),
             before=frozenset(f.fingerprint for f in ctx.base_findings if f.path in proposal.files),

@@ -33,6 +33,7 @@ class Validator:
 
     worktree: Path
     principles: PrincipleSet
+    principle: str  # the one the proposal fixes
     files: tuple[str, ...]  # what the proposal may touch
     targeted: frozenset[str]  # fingerprints the proposal must clear
     before: frozenset[str]  # fingerprints in the proposal's files before the change
@@ -77,15 +78,18 @@ class Validator:
         if unreadable:
             return Verdict(f"{unreadable[0].path} cannot be scanned: {unreadable[0].reason}")
         after = {f.fingerprint: f for f in result.findings}
+        left = [after[fp] for fp in sorted(self.targeted) if fp in after]
         new = [f for fp, f in after.items() if fp not in self.before]
-        if new:
-            return Verdict("the change introduces new findings: " + _describe(new))
-        left = sorted(
-            (after[fp] for fp in self.targeted if fp in after), key=lambda f: (f.path, f.line)
-        )
-        if left:
+        if left and not new:
             remaining = frozenset(f.fingerprint for f in left)
             return Verdict("the targeted findings are still there: " + _describe(left), remaining)
+        changed = [f for f in new if f.principle == self.principle]
+        if left or changed:
+            return Verdict(
+                "the principle is still broken (changed, not fixed): " + _describe(left + changed)
+            )
+        if new:
+            return Verdict("the change introduces new findings: " + _describe(new))
         lines = _changed_lines(git)
         if lines > self.max_diff_lines:
             return Verdict(f"the diff changes {lines} lines; the cap is {self.max_diff_lines}")
