@@ -11,7 +11,6 @@ from gc_bot.feedback.ledger import LOCAL_REF, Ledger, session_path
 from gc_bot.git import Git
 from gc_bot.sweep import sweep
 from tests.conftest import git, write_files
-from tests.fake_openai import fake_openai  # noqa: F401
 
 SYNC = """\
 def sync(items):
