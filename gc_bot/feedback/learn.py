@@ -73,10 +73,12 @@ def learn(root: Path, principle_id: str) -> LearnResult:
     with store.git.worktree(base_commit) as tree:
         folder = _principles_folder(tree, store)
         example = (answer.example_bad, answer.example_good) if answer.example_bad.strip() else None
-        example_added = _rewrite(folder / f"{principle_id}.yaml", guidance, example)
+        path = folder / f"{principle_id}.yaml"
+        original = path.read_text(encoding="utf-8")
+        example_added = _rewrite(path, original, guidance, example)
         problem = _check(folder, principle_id)
         if problem and example_added:  # keep the guidance, drop an example that does not hold
-            _rewrite(folder / f"{principle_id}.yaml", guidance, None)
+            _rewrite(path, original, guidance, None)
             example_added, problem = False, _check(folder, principle_id)
         if problem:
             raise OperationalError(f"the learnt principle fails its own test: {problem}")
@@ -168,8 +170,8 @@ def _literal(dumper: yaml.SafeDumper, value: str):
     )
 
 
-def _rewrite(path: Path, guidance: str, example: tuple[str, str] | None) -> bool:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _rewrite(path: Path, original: str, guidance: str, example: tuple[str, str] | None) -> bool:
+    data = yaml.safe_load(original)
     data["guidance"] = guidance.rstrip() + "\n"
     if example:
         bad, good = example
