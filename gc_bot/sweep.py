@@ -42,6 +42,7 @@ class Outcome:
     status: str  # proposed | pending | dropped | skipped
     reason: str | None = None
     tokens: int = 0
+    attempts: int = 0
     summary: str = ""
     diff: str = ""
     operational: bool = False
@@ -243,7 +244,7 @@ def _result_outcome(
     if result.error is not None:
         status = "skipped" if result.waiting_for_agent and not result.tokens else "dropped"
         outcome = _outcome(proposal, base_name, status, result.error, result.fixer)
-        outcome.tokens = result.tokens
+        outcome.tokens, outcome.attempts = result.tokens, result.attempts
         outcome.operational = result.error.startswith(OPERATIONAL)
         return outcome
     fixed = result.proposal
@@ -256,6 +257,7 @@ def _result_outcome(
         result.summary,
         result.diff,
     )
+    outcome.attempts = result.attempts
     return outcome
 
 
