@@ -100,60 +100,243 @@ def sweep(
     dry_run: bool = False,
     agent: Any = None,
 ) -> SweepReport:
+    """One sweep: harvest, scan, lessons, plan, fix and validate, forge, ledger."""
     if forge != "local":
         raise UsageError(f"forge {forge!r} is not available yet; use --forge local")
-    git = Git.open(root)
-    config = load_config(git.root, {"base": base, "max_prs": max_prs})
-    principles = load_principles(principles_dir_for(git.root, config.principles))
-    base_name, base_commit = git.resolve_base(config.base)
-    git.prune_worktrees()
-    ledger = Ledger(git)
-    state = FeedbackState.from_records(ledger.read())
-    if not dry_run and harvest_local(git, ledger, state):
-        state = FeedbackState.from_records(ledger.read())
-    report = SweepReport(base_name, base_commit, dry_run)
-    agent = agent if agent is not None else _agent(config)
-    report.agent = agent is not None
-
-    base_findings = _scan_base(git, base_commit, principles, config)
-    report.findings = len(base_findings)
-    stats = state.stats(config.pause_below, config.min_decisions)
-    paused = {p for p, row in stats.items() if row.paused and principles.get(p)}
-    report.paused = [
-        {
-            "principle": p,
-            "acceptance_rate": stats[p].to_json()["acceptance_rate"],
-            "reasons": stats[p].reasons,
-        }
-        for p in sorted(paused)
-    ]
-    candidates = _candidates(
-        base_findings, principles, state, paused, report, agent is not None, config
+    run = _Run.start(Git.open(root), {"base": base, "max_prs": max_prs}, dry_run, agent)
+    findings = run.scan_base()
+    candidates = run.candidates(findings)
+    pending = run.state.pending()
+    run.report.proposals += [_pending_outcome(p) for p in pending]
+    outcomes, sessions = run.fix_in_waves(
+        candidates, findings, max(0, run.config.max_prs - len(pending))
     )
-
-    pending = state.pending()
-    report.proposals += [_pending_outcome(p) for p in pending]
-    slots = max(0, config.max_prs - len(pending))
-    context = FixContext(
-        git=git,
-        base_commit=base_commit,
-        principles=principles,
-        base_findings=base_findings,
-        exclude=tuple(config.exclude),
-        test_command=config.test_command,
-        max_diff_lines=config.max_diff_lines,
-        agent=agent,
-        lessons=_lessons_for(state, config, git),
-        commit=not dry_run,
-    )
-    outcomes, sessions = _fix_in_waves(
-        context, candidates, slots, state, principles, base_name, config
-    )
-    report.proposals += outcomes
-    report.tokens = sum(o.tokens for o in outcomes)
+    run.report.proposals += outcomes
+    run.report.tokens = sum(o.tokens for o in outcomes)
     if not dry_run:
-        _publish_and_record(git, ledger, report, outcomes, sessions, principles, base_commit)
-    return report
+        run.publish_and_record(outcomes, sessions)
+    return run.report
+
+
+@dataclass
+class _Run:
+    """What one sweep knows: the repository, its settings, its ledger, and the report so far."""
+
+    git: Git
+    config: Config
+    principles: PrincipleSet
+    ledger: Ledger
+    state: FeedbackState
+    report: SweepReport
+    agent: Any
+
+    @classmethod
+    def start(cls, git: Git, flags: dict[str, Any], dry_run: bool, agent: Any) -> _Run:
+        config = load_config(git.root, flags)
+        principles = load_principles(principles_dir_for(git.root, config.principles))
+        base_name, base_commit = git.resolve_base(config.base)
+        git.prune_worktrees()
+        ledger = Ledger(git)
+        state = FeedbackState.from_records(ledger.read())
+        if not dry_run and harvest_local(git, ledger, state):
+            state = FeedbackState.from_records(ledger.read())
+        agent = agent if agent is not None else _agent(config)
+        report = SweepReport(base_name, base_commit, dry_run, agent=agent is not None)
+        return cls(git, config, principles, ledger, state, report, agent)
+
+    def scan_base(self) -> list[Finding]:
+        """Scan the committed tree of the base, never the user's uncommitted files."""
+        from gc_bot.scan import scan
+
+        with self.git.worktree(self.report.base_commit) as tree:
+            findings = scan(tree, self.principles, exclude=self.config.exclude).findings
+        self.report.findings = len(findings)
+        return findings
+
+    def paused(self) -> set[str]:
+        stats = self.state.stats(self.config.pause_below, self.config.min_decisions)
+        paused = {p for p, row in stats.items() if row.paused and self.principles.get(p)}
+        self.report.paused = [
+            {
+                "principle": p,
+                "acceptance_rate": stats[p].to_json()["acceptance_rate"],
+                "reasons": stats[p].reasons,
+            }
+            for p in sorted(paused)
+        ]
+        return paused
+
+    def candidates(self, findings: list[Finding]) -> list[Proposal]:
+        """Fixable findings, minus what feedback rules out, grouped and ranked."""
+        paused, report = self.paused(), self.report
+        in_flight = self.state.fingerprints_in_flight()
+        rejected = self.state.rejected_fingerprints()
+        fixable = []
+        for finding in findings:
+            fixers = [f for f in self.principles.get(finding.principle).fix if f != "none"]
+            if not fixers:
+                report.reported_only += 1
+            elif finding.principle in paused or finding.fingerprint in in_flight:
+                continue
+            elif finding.fingerprint in rejected:
+                report.suppressed += 1
+            elif fixers == ["agent"] and self.agent is None:
+                report.waiting_for_agent += 1
+            else:
+                fixable.append(finding)
+        acceptance = self.state.acceptance(self.config.min_decisions)
+        return plan(fixable, max_files=self.config.max_files_per_proposal, acceptance=acceptance)
+
+    def fix_in_waves(self, candidates: list[Proposal], findings: list[Finding], slots: int):
+        """Fix the best candidates until `slots` proposals stand; a failed one frees its slot."""
+        outcomes: list[Outcome] = []
+        sessions: dict[str, list[dict]] = {}
+        queue = []
+        for proposal in candidates:
+            if proposal.id in self.state.proposals:
+                continue
+            digest = principle_digest(self.principles.get(proposal.principle))
+            dropped = self.state.was_dropped(proposal.id, digest)
+            if dropped:
+                outcomes.append(
+                    self._outcome(proposal, "skipped", f"dropped earlier: {dropped['reason']}")
+                )
+            else:
+                queue.append(proposal)
+        context = self._fix_context(findings)
+        budget = slots + max(3, slots)  # bounded work when many candidates fail
+        taken: set[str] = set()
+        with ThreadPoolExecutor(max_workers=max(1, self.config.concurrency)) as pool:
+            while slots > 0 and queue and budget > 0:
+                size = min(slots, budget)
+                wave, queue = queue[:size], queue[size:]
+                budget -= len(wave)
+                for proposal, result in zip(
+                    wave, pool.map(lambda p: fix_proposal(context, p), wave), strict=True
+                ):
+                    outcome = self._result_outcome(proposal, result, taken)
+                    if result.session:
+                        sessions[outcome.id] = result.session
+                    outcomes.append(outcome)
+                    if outcome.status == "proposed":
+                        slots -= 1
+                        taken.add(outcome.id)
+        return outcomes, sessions
+
+    def _fix_context(self, findings: list[Finding]) -> FixContext:
+        config, state = self.config, self.state
+
+        def lessons(principle: str):
+            from gc_bot.feedback.lessons import lessons_for
+
+            return lessons_for(state, principle, config.lessons_max_items, config.lessons_max_chars)
+
+        return FixContext(
+            git=self.git,
+            base_commit=self.report.base_commit,
+            principles=self.principles,
+            base_findings=findings,
+            exclude=tuple(config.exclude),
+            test_command=config.test_command,
+            max_diff_lines=config.max_diff_lines,
+            agent=self.agent,
+            lessons=lessons,
+            commit=not self.report.dry_run,
+        )
+
+    def _result_outcome(self, proposal: Proposal, result: FixResult, taken: set[str]) -> Outcome:
+        if result.error is not None:
+            status = "skipped" if result.waiting_for_agent and not result.tokens else "dropped"
+            outcome = self._outcome(proposal, status, result.error, result.fixer)
+            outcome.tokens, outcome.attempts = result.tokens, result.attempts
+            outcome.operational = result.error.startswith(OPERATIONAL)
+            return outcome
+        fixed = result.proposal
+        if fixed.id in self.state.proposals or fixed.id in taken:
+            return self._outcome(fixed, "pending", "already proposed", result.fixer)
+        outcome = self._outcome(fixed, "proposed", None, result.fixer)
+        outcome.commit, outcome.summary, outcome.diff = result.commit, result.summary, result.diff
+        outcome.tokens, outcome.attempts = result.tokens, result.attempts
+        return outcome
+
+    def _outcome(
+        self, proposal: Proposal, status: str, reason: str | None, fixer: str = ""
+    ) -> Outcome:
+        return Outcome(
+            id=proposal.id,
+            principle=proposal.principle,
+            branch=proposal.branch,
+            base=self.report.base,
+            commit=None,
+            files=list(proposal.files),
+            fingerprints=list(proposal.fingerprints),
+            fixer=fixer,
+            status=status,
+            reason=reason,
+        )
+
+    def publish_and_record(self, outcomes: list[Outcome], sessions: dict[str, list[dict]]) -> None:
+        """Branches for the new proposals; their records, the dropped ones and the run in the ledger."""
+        forge = LocalForge(self.git)
+        at = now()
+        records = []
+        for o in outcomes:
+            if o.status == "proposed" and o.commit:
+                if not forge.exists(o.branch):
+                    forge.publish(o.branch, o.commit)
+                records.append(self._proposal_record(o, o.id in sessions, at))
+            elif o.status == "dropped" and not o.operational:
+                records.append(self._dropped_record(o, o.id in sessions, at))
+        records.append(
+            {
+                "key": f"run:{uuid.uuid4().hex}",
+                "type": "run",
+                "at": at,
+                "base_commit": self.report.base_commit,
+                "findings": self.report.findings,
+                "proposed": dict(Counter(o.principle for o in outcomes if o.status == "proposed")),
+                "dropped": dict(Counter(o.principle for o in outcomes if o.status == "dropped")),
+                "tokens": self.report.tokens,
+            }
+        )
+        self.ledger.append(records, sessions)
+
+    def _proposal_record(self, o: Outcome, has_session: bool, at: str) -> dict:
+        return {
+            "key": f"proposal:{o.id}",
+            "type": "proposal",
+            "kind": "fix",
+            "id": o.id,
+            "principle": o.principle,
+            "principle_digest": principle_digest(self.principles.get(o.principle)),
+            "fingerprints": o.fingerprints,
+            "files": o.files,
+            "branch": o.branch,
+            "base": o.base,
+            "base_commit": self.report.base_commit,
+            "commit": o.commit,
+            "fixer": o.fixer,
+            "tokens": o.tokens,
+            "summary": o.summary,
+            "diff": mask_secrets(o.diff)[:DIFF_RECORD_CHARS],
+            "session": session_path(o.id) if has_session else None,
+            "repo_id": repo_id(self.git),
+            "at": at,
+        }
+
+    def _dropped_record(self, o: Outcome, has_session: bool, at: str) -> dict:
+        return {
+            "key": dropped_key(o.id, principle_digest(self.principles.get(o.principle))),
+            "type": "dropped",
+            "id": o.id,
+            "principle": o.principle,
+            "fingerprints": o.fingerprints,
+            "reason": o.reason,
+            "fixer": o.fixer,
+            "tokens": o.tokens,
+            "session": session_path(o.id) if has_session else None,
+            "at": at,
+        }
 
 
 def _agent(config: Config) -> Any:
@@ -165,116 +348,6 @@ def _agent(config: Config) -> Any:
         model=config.model,
         budget=TokenBudget(config.token_budget),
         max_attempts=config.max_attempts,
-    )
-
-
-def _scan_base(git: Git, commit: str, principles: PrincipleSet, config: Config) -> list[Finding]:
-    """Scan the committed tree of the base, never the user's uncommitted files."""
-    from gc_bot.scan import scan
-
-    with git.worktree(commit) as tree:
-        return scan(tree, principles, exclude=config.exclude).findings
-
-
-def _candidates(findings, principles, state, paused, report, has_agent, config) -> list[Proposal]:
-    in_flight = state.fingerprints_in_flight()
-    rejected = state.rejected_fingerprints()
-    fixable = []
-    for finding in findings:
-        principle = principles.get(finding.principle)
-        fixers = [f for f in principle.fix if f != "none"]
-        if not fixers:
-            report.reported_only += 1
-        elif finding.principle in paused:
-            continue
-        elif finding.fingerprint in rejected:
-            report.suppressed += 1
-        elif finding.fingerprint in in_flight:
-            continue
-        elif fixers == ["agent"] and not has_agent:
-            report.waiting_for_agent += 1
-        else:
-            fixable.append(finding)
-    return plan(
-        fixable,
-        max_files=config.max_files_per_proposal,
-        acceptance=state.acceptance(config.min_decisions),
-    )
-
-
-def _fix_in_waves(context, candidates, slots, state, principles, base_name, config):
-    """Fix the best candidates until `slots` proposals stand; a failed one frees its slot."""
-    outcomes: list[Outcome] = []
-    sessions: dict[str, list[dict]] = {}
-    queue = []
-    for proposal in candidates:
-        digest = principle_digest(principles.get(proposal.principle))
-        if proposal.id in state.proposals:
-            continue
-        dropped = state.was_dropped(proposal.id, digest)
-        if dropped:
-            outcomes.append(
-                _outcome(proposal, base_name, "skipped", f"dropped earlier: {dropped['reason']}")
-            )
-            continue
-        queue.append(proposal)
-    budget = slots + max(3, slots)  # bounded work when many candidates fail
-    workers = max(1, config.concurrency)
-    taken: set[str] = set()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        while slots > 0 and queue and budget > 0:
-            wave, queue = queue[: min(slots, budget)], queue[min(slots, budget) :]
-            budget -= len(wave)
-            for proposal, result in zip(
-                wave, pool.map(lambda p: fix_proposal(context, p), wave), strict=True
-            ):
-                outcome = _result_outcome(proposal, result, base_name, state, taken)
-                if result.session:
-                    sessions[outcome.id] = result.session
-                outcomes.append(outcome)
-                if outcome.status == "proposed":
-                    slots -= 1
-                    taken.add(outcome.id)
-    return outcomes, sessions
-
-
-def _result_outcome(
-    proposal: Proposal, result: FixResult, base_name: str, state: FeedbackState, taken: set[str]
-) -> Outcome:
-    if result.error is not None:
-        status = "skipped" if result.waiting_for_agent and not result.tokens else "dropped"
-        outcome = _outcome(proposal, base_name, status, result.error, result.fixer)
-        outcome.tokens, outcome.attempts = result.tokens, result.attempts
-        outcome.operational = result.error.startswith(OPERATIONAL)
-        return outcome
-    fixed = result.proposal
-    if fixed.id in state.proposals or fixed.id in taken:
-        return _outcome(fixed, base_name, "pending", "already proposed", result.fixer)
-    outcome = _outcome(fixed, base_name, "proposed", None, result.fixer)
-    outcome.commit, outcome.tokens, outcome.summary, outcome.diff = (
-        result.commit,
-        result.tokens,
-        result.summary,
-        result.diff,
-    )
-    outcome.attempts = result.attempts
-    return outcome
-
-
-def _outcome(
-    proposal: Proposal, base: str, status: str, reason: str | None, fixer: str = ""
-) -> Outcome:
-    return Outcome(
-        id=proposal.id,
-        principle=proposal.principle,
-        branch=proposal.branch,
-        base=base,
-        commit=None,
-        files=list(proposal.files),
-        fingerprints=list(proposal.fingerprints),
-        fixer=fixer,
-        status=status,
-        reason=reason,
     )
 
 
@@ -290,80 +363,5 @@ def _pending_outcome(record: dict) -> Outcome:
         fixer=record.get("fixer", ""),
         status="pending",
         reason="proposed earlier, waiting for a decision",
-        tokens=0,
         summary=record.get("summary", ""),
     )
-
-
-def _lessons_for(state: FeedbackState, config: Config, git: Git):
-    def lessons(principle: str):
-        from gc_bot.feedback.lessons import lessons_for
-
-        return lessons_for(state, principle, config.lessons_max_items, config.lessons_max_chars)
-
-    return lessons
-
-
-def _publish_and_record(git, ledger, report, outcomes, sessions, principles, base_commit) -> None:
-    forge = LocalForge(git)
-    me = repo_id(git)
-    records = []
-    at = now()
-    for o in outcomes:
-        principle = principles.get(o.principle)
-        if o.status == "proposed" and o.commit:
-            if not forge.exists(o.branch):
-                forge.publish(o.branch, o.commit)
-            records.append(
-                {
-                    "key": f"proposal:{o.id}",
-                    "type": "proposal",
-                    "kind": "fix",
-                    "id": o.id,
-                    "principle": o.principle,
-                    "principle_digest": principle_digest(principle),
-                    "fingerprints": o.fingerprints,
-                    "files": o.files,
-                    "branch": o.branch,
-                    "base": o.base,
-                    "base_commit": base_commit,
-                    "commit": o.commit,
-                    "fixer": o.fixer,
-                    "tokens": o.tokens,
-                    "summary": o.summary,
-                    "diff": mask_secrets(o.diff)[:DIFF_RECORD_CHARS],
-                    "session": session_path(o.id) if o.id in sessions else None,
-                    "repo_id": me,
-                    "at": at,
-                }
-            )
-        elif o.status == "dropped" and not o.operational:
-            digest = principle_digest(principle)
-            records.append(
-                {
-                    "key": dropped_key(o.id, digest),
-                    "type": "dropped",
-                    "id": o.id,
-                    "principle": o.principle,
-                    "fingerprints": o.fingerprints,
-                    "reason": o.reason,
-                    "fixer": o.fixer,
-                    "tokens": o.tokens,
-                    "session": session_path(o.id) if o.id in sessions else None,
-                    "at": at,
-                }
-            )
-    counts = Counter(o.principle for o in outcomes if o.status == "proposed")
-    records.append(
-        {
-            "key": f"run:{uuid.uuid4().hex}",
-            "type": "run",
-            "at": at,
-            "base_commit": base_commit,
-            "findings": report.findings,
-            "proposed": dict(counts),
-            "dropped": dict(Counter(o.principle for o in outcomes if o.status == "dropped")),
-            "tokens": report.tokens,
-        }
-    )
-    ledger.append(records, sessions)

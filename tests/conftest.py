@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_openai import fake_openai  # noqa: F401  (the fixture, for every test module)
+pytest.register_assert_rewrite("tests.fake_openai")
+from tests.fake_openai import fake_openai  # noqa: E402, F401  (the fixture, for every test module)
 
 # Test repositories commit with this identity; gc-bot itself must never rely on one.
 GIT_IDENTITY = ["-c", "user.name=Test Person", "-c", "user.email=person@example.com"]
