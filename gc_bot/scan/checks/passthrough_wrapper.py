@@ -44,6 +44,7 @@ import re
 import libcst as cst
 
 from gc_bot.scan.checks import Check, FileResult, Hit, register
+from gc_bot.scan.checks.function_size import DefLines
 from gc_bot.scan.parsed import ParsedFile
 
 _PLAIN_DECORATORS = {"staticmethod", "classmethod", "override"}
@@ -65,7 +66,7 @@ class PassthroughWrapper(Check):
                 scope = _ModuleScope(source.module)
             message = _passthrough(statement.node, statement.parents, scope)
             if message:
-                hits.append(Hit(*source.position(statement.node), message))
+                hits.append(Hit(*DefLines.of(source).span(statement.node), message))
         return FileResult(hits)
 
 
