@@ -89,8 +89,9 @@ def learn(root: Path, principle_id: str) -> LearnResult:
         commit = store.git.commit_worktree(tree, message)
     if store.git.rev(f"refs/heads/{branch}") is None:
         store.git.update_ref(f"refs/heads/{branch}", commit)
-    _record(store, principle_id, branch, commit, diff, (base_name, base_commit), tokens)
-    return LearnResult(principle_id, branch, commit, diff, example_added, tokens)
+    result = LearnResult(principle_id, branch, commit, diff, example_added, tokens)
+    _record(store, result, (base_name, base_commit))
+    return result
 
 
 def _ask(store: Store, principle) -> tuple[LearnAnswer, int]:
@@ -205,34 +206,28 @@ def _check(folder: Path, principle_id: str) -> str | None:
     )
 
 
-def _record(
-    store: Store,
-    principle: str,
-    branch: str,
-    commit: str,
-    diff: str,
-    base: tuple[str, str],
-    tokens: int,
-) -> None:
-    proposal = branch.rsplit("/", 1)[1]
+def _record(store: Store, result: LearnResult, base: tuple[str, str]) -> None:
+    proposal = f"learn-{result.branch.rsplit('/', 1)[1]}"
     store.ledger.append(
         [
             {
-                "key": f"proposal:learn-{proposal}",
+                "key": f"proposal:{proposal}",
                 "type": "proposal",
                 "kind": "learn",
-                "id": f"learn-{proposal}",
-                "principle": principle,
+                "id": proposal,
+                "principle": result.principle,
                 "fingerprints": [],
-                "files": [line[6:] for line in diff.splitlines() if line.startswith("+++ b/")],
-                "branch": branch,
+                "files": [
+                    line[6:] for line in result.diff.splitlines() if line.startswith("+++ b/")
+                ],
+                "branch": result.branch,
                 "base": base[0],
                 "base_commit": base[1],
-                "commit": commit,
+                "commit": result.commit,
                 "fixer": "learn",
-                "tokens": tokens,
-                "summary": f"learn from feedback on {principle}",
-                "diff": diff[:4000],
+                "tokens": result.tokens,
+                "summary": f"learn from feedback on {result.principle}",
+                "diff": result.diff[:4000],
                 "repo_id": repo_id(store.git),
                 "at": now(),
             }

@@ -57,7 +57,7 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
             test_command=ctx.test_command,
             max_diff_lines=ctx.max_diff_lines,
         )
-        result = _run_fixers(ctx, principle, proposal, tree, validator)
+        result = _Fixing(ctx, principle, tree, validator, FixResult(proposal)).run()
         if result.error is None:
             result.diff = Git(tree).run("diff", "--no-color")
             if ctx.commit:
@@ -65,114 +65,119 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
         return result
 
 
-def _run_fixers(
-    ctx: FixContext, principle: Principle, proposal: Proposal, tree: Path, validator: Validator
-) -> FixResult:
-    originals = {path: (tree / path).read_text(encoding="utf-8") for path in proposal.files}
-    current = dict(originals)
-    used: list[str] = []
-    result = FixResult(proposal)
-    last_reason = "no fixer applies"
-    remaining = frozenset(proposal.fingerprints)
-    fixers = [f for f in principle.fix if f != "none"]
-    for index, fixer in enumerate(fixers):
-        has_next = any(f != "agent" or ctx.agent for f in fixers[index + 1 :])
-        if fixer == "agent":
-            if ctx.agent is None:
-                result.waiting_for_agent = True
-                last_reason = "waits for an agent (set OPENAI_API_KEY or OPENAI_BASE_URL)"
+@dataclass
+class _Fixing:
+    """One proposal going through its principle's fixers, in order, in its worktree."""
+
+    ctx: FixContext
+    principle: Principle
+    tree: Path
+    validator: Validator
+    result: FixResult
+    current: dict[str, str] = field(default_factory=dict)
+    used: list[str] = field(default_factory=list)
+
+    def run(self) -> FixResult:
+        proposal = self.result.proposal
+        self.current = {
+            path: (self.tree / path).read_text(encoding="utf-8") for path in proposal.files
+        }
+        last_reason = "no fixer applies"
+        remaining = frozenset(proposal.fingerprints)
+        fixers = [f for f in self.principle.fix if f != "none"]
+        for index, fixer in enumerate(fixers):
+            if fixer == "agent":
+                if self.ctx.agent is None:
+                    self.result.waiting_for_agent = True
+                    last_reason = "waits for an agent (set OPENAI_API_KEY or OPENAI_BASE_URL)"
+                    continue
+                return self.agent(remaining)
+            if not self.deterministic(fixer):
+                last_reason = f"{fixer} has no fix for these findings"
                 continue
-            return _agent(ctx, principle, result, current, validator, used, remaining)
-        changed = _deterministic(fixer, principle, tree, current, result.proposal)
-        if not changed:
-            last_reason = f"{fixer} has no fix for these findings"
-            continue
-        current.update(changed)
-        used.append(fixer)
-        verdict = validator.check(current)
-        if verdict.ok:
-            return _done(result, used, principle)
-        if verdict.remaining and not has_next:
-            return _narrow(result, validator, verdict.remaining, used, principle, current)
-        if not verdict.remaining:
-            return replace(result, error=f"{fixer} fix failed validation: {verdict.reason}")
-        last_reason, remaining = verdict.reason, verdict.remaining
-    if used:  # a deterministic fix helped, a later fixer could not finish the job
-        return _narrow(
-            result, validator, validator.check(current).remaining, used, principle, current
-        )
-    return replace(result, error=last_reason)
+            verdict = self.validator.check(self.current)
+            has_next = any(f != "agent" or self.ctx.agent for f in fixers[index + 1 :])
+            if verdict.ok:
+                return self.done()
+            if not verdict.remaining:
+                return replace(
+                    self.result, error=f"{fixer} fix failed validation: {verdict.reason}"
+                )
+            if not has_next:
+                return self.narrow(verdict.remaining)
+            last_reason, remaining = verdict.reason, verdict.remaining
+        if self.used:  # a deterministic fix helped, a later fixer could not finish the job
+            return self.narrow(self.validator.check(self.current).remaining)
+        return replace(self.result, error=last_reason)
 
-
-def _deterministic(
-    fixer: str, principle: Principle, tree: Path, current: dict[str, str], proposal: Proposal
-) -> dict[str, str]:
-    changed = {}
-    for path in proposal.files:
-        findings = [f for f in proposal.findings if f.path == path]
-        if fixer == "ruff":
-            from gc_bot.fix.ruff_fix import ruff_fix
-
-            new = ruff_fix(tree, principle, path, current[path], findings)
-        else:
-            from gc_bot.fix.codemods import get_codemod
-            from gc_bot.scan.checks import parse_options
-
-            codemod = get_codemod(principle.detect.check) if principle.detect.check else None
-            options = (
-                parse_options(principle.detect.check, principle.detect.options) if codemod else None
+    def deterministic(self, fixer: str) -> bool:
+        """Apply a ruff or codemod fix to every file of the proposal; did it change anything?"""
+        proposal, changed = self.result.proposal, False
+        for path in proposal.files:
+            findings = [f for f in proposal.findings if f.path == path]
+            new = _deterministic_fix(
+                fixer, self.principle, self.tree, path, self.current[path], findings
             )
-            new = codemod.fix(current[path], path, findings, options) if codemod else None
-        if new is not None and new != current[path]:
-            changed[path] = new
-    return changed
+            if new is not None and new != self.current[path]:
+                self.current[path] = new
+                changed = True
+        if changed:
+            self.used.append(fixer)
+        return changed
+
+    def narrow(self, remaining: frozenset[str]) -> FixResult:
+        """Keep the findings the fix cleared; the rest wait for another fixer or another run."""
+        fixed = self.result.proposal.narrowed(lambda f: f.fingerprint not in remaining)
+        if not fixed.findings:
+            return replace(self.result, error="the fix cleared none of the targeted findings")
+        self.validator.targeted = frozenset(fixed.fingerprints)
+        verdict = self.validator.check(self.current)
+        if not verdict.ok:
+            return replace(
+                self.result, error=f"{'+'.join(self.used)} fix failed validation: {verdict.reason}"
+            )
+        self.result = replace(self.result, proposal=fixed)
+        return self.done()
+
+    def agent(self, remaining: frozenset[str]) -> FixResult:
+        outcome = self.ctx.agent.fix(
+            principle=self.principle,
+            findings=[f for f in self.result.proposal.findings if f.fingerprint in remaining],
+            files=self.current,
+            lessons=self.ctx.lessons(self.principle.id),
+            validate=self.validator,
+        )
+        self.result = replace(
+            self.result, tokens=outcome.tokens, attempts=outcome.attempts, session=outcome.session
+        )
+        if outcome.files is None:
+            return replace(self.result, error=outcome.error or "the agent could not fix it")
+        self.validator.write(outcome.files)  # the last validated attempt is what gets committed
+        self.used.append("agent")
+        done = self.done()
+        return replace(
+            done, summary=outcome.summary.strip() or done.summary, explanation=outcome.explanation
+        )
+
+    def done(self) -> FixResult:
+        return _done(self.result, self.used, self.principle)
 
 
-def _narrow(
-    result: FixResult,
-    validator: Validator,
-    remaining: frozenset[str],
-    used: list[str],
-    principle: Principle,
-    current: dict[str, str],
-) -> FixResult:
-    """Keep the findings the fix cleared; the rest wait for another fixer or another run."""
-    fixed = result.proposal.narrowed(lambda f: f.fingerprint not in remaining)
-    if not fixed.findings:
-        return replace(result, error="the fix cleared none of the targeted findings")
-    validator.targeted = frozenset(fixed.fingerprints)
-    verdict = validator.check({p: t for p, t in current.items()})
-    if not verdict.ok:
-        return replace(result, error=f"{'+'.join(used)} fix failed validation: {verdict.reason}")
-    return _done(replace(result, proposal=fixed), used, principle)
+def _deterministic_fix(
+    fixer: str, principle: Principle, tree: Path, path: str, text: str, findings
+) -> str | None:
+    if fixer == "ruff":
+        from gc_bot.fix.ruff_fix import ruff_fix
 
+        return ruff_fix(tree, principle, path, text, findings)
+    from gc_bot.fix.codemods import get_codemod
+    from gc_bot.scan.checks import parse_options
 
-def _agent(
-    ctx: FixContext,
-    principle: Principle,
-    result: FixResult,
-    current: dict[str, str],
-    validator: Validator,
-    used: list[str],
-    remaining: frozenset[str],
-) -> FixResult:
-    outcome = ctx.agent.fix(
-        principle=principle,
-        findings=[f for f in result.proposal.findings if f.fingerprint in remaining],
-        files=current,
-        lessons=ctx.lessons(principle.id),
-        validate=validator,
-    )
-    result = replace(
-        result, tokens=outcome.tokens, attempts=outcome.attempts, session=outcome.session
-    )
-    if outcome.files is None:
-        return replace(result, error=outcome.error or "the agent could not fix it")
-    validator.write(outcome.files)  # the last validated attempt is what gets committed
-    return replace(
-        _done(result, [*used, "agent"], principle),
-        summary=outcome.summary.strip() or result.summary,
-        explanation=outcome.explanation,
+    codemod = get_codemod(principle.detect.check) if principle.detect.check else None
+    if codemod is None:
+        return None
+    return codemod.fix(
+        text, path, findings, parse_options(principle.detect.check, principle.detect.options)
     )
 
 

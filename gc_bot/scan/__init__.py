@@ -15,7 +15,7 @@ from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity
 from gc_bot.principles import PathFilter, Principle, PrincipleSet
 from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key
 from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
-from gc_bot.scan.files import Skipped, discover, read_source
+from gc_bot.scan.files import Skipped, Tree, discover, read_source
 from gc_bot.scan.ruff import ruff_version, run_ruff, run_ruff_on_text
 from gc_bot.scan.suppress import suppressed
 
@@ -71,6 +71,7 @@ class _File:
     entry: dict[str, Any] | None = None
 
 
+# gc-bot: ignore[small-functions]  (the public entry point: every option is keyword-only)
 def scan(
     root: Path,
     principles: PrincipleSet,
@@ -86,43 +87,73 @@ def scan(
     started = time.perf_counter()
     root = root.resolve()
     tree = discover(root)
-    repo_exclude = PathFilter.build(list(exclude), []) if exclude else None
-    salt = cache_salt(principles.digest, ruff_version())
-    files: list[_File] = []
-    skipped: list[Skipped] = []
-    for path in tree.files:
-        repo_path = tree.repo_path(path)
-        if repo_exclude and repo_exclude.include.match_file(repo_path):
-            continue
-        read = read_source(root, path)
-        if isinstance(read, Skipped):
-            skipped.append(read)
-            continue
-        data, text = read
-        files.append(_File(path, repo_path, data, text, entry_key(salt, repo_path, data)))
+    files, skipped = _read(tree, exclude, cache_salt(principles.digest, ruff_version()))
 
     def reported(f: _File) -> bool:
         return (shard is None or shard.owns(f.path)) and (only is None or f.path in only)
 
     cache: ScanCache = ScanCache() if use_cache else NoCache()
     try:
-        hits = cache.get_many(f.key for f in files)
-        for f in files:
-            entry = hits.get(f.key)
-            if (
-                entry is not None
-                and (reported(f) or "facts" in entry)
-                and not (reported(f) and entry.get("partial"))
-            ):
-                f.entry = entry
-        todo = [f for f in files if f.entry is None]
-        fresh = _analyze(root, principles, todo, reported, jobs or default_jobs(), progress)
-        # A check that failed on a file is tried again next time, not remembered as fine.
-        cache.put_many({f.key: f.entry for f in todo if f.entry is not None and "failures" not in f.entry})
+        fresh = _fill_entries(
+            root, principles, files, reported, cache, (jobs or default_jobs(), progress)
+        )
     finally:
         cache.close()
+    findings, problems = _collect(principles, files, reported)
+    skipped += problems
+    stats = {
+        "files": len(tree.files),
+        "scanned": len(files),
+        "parsed": fresh,
+        "cached": len(files) - fresh,
+        "skipped": len(skipped),
+        "findings": len(findings),
+        "principles": len(principles),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return ScanResult(root, sorted(findings), sorted(skipped), stats)
 
+
+def _read(tree: Tree, exclude: Iterable[str], salt: str) -> tuple[list[_File], list[Skipped]]:
+    repo_exclude = PathFilter.build(list(exclude), []) if exclude else None
+    files: list[_File] = []
+    skipped: list[Skipped] = []
+    for path in tree.files:
+        repo_path = tree.repo_path(path)
+        if repo_exclude and repo_exclude.include.match_file(repo_path):
+            continue
+        read = read_source(tree.root, path)
+        if isinstance(read, Skipped):
+            skipped.append(read)
+            continue
+        data, text = read
+        files.append(_File(path, repo_path, data, text, entry_key(salt, repo_path, data)))
+    return files, skipped
+
+
+def _fill_entries(root, principles, files: list[_File], reported, cache: ScanCache, workers) -> int:
+    """Each file's entry from the cache, else from ruff and the libcst checks; how many were parsed."""
+    hits = cache.get_many(f.key for f in files)
+    for f in files:
+        entry = hits.get(f.key)
+        usable = entry is not None and (reported(f) or "facts" in entry)
+        if usable and not (reported(f) and entry.get("partial")):
+            f.entry = entry
+    todo = [f for f in files if f.entry is None]
+    fresh = _analyze(root, principles, todo, reported, *workers)
+    # A check that failed on a file is tried again next time, not remembered as fine.
+    cache.put_many(
+        {f.key: f.entry for f in todo if f.entry is not None and "failures" not in f.entry}
+    )
+    return fresh
+
+
+def _collect(
+    principles: PrincipleSet, files: list[_File], reported
+) -> tuple[list[Finding], list[Skipped]]:
+    """Findings from the entries (suppressions honoured, merged, fingerprinted) and problems."""
     findings: list[Finding] = []
+    skipped: list[Skipped] = []
     for f in files:
         if "error" in f.entry:
             skipped.append(Skipped(f.path, f.entry["error"]))
@@ -135,18 +166,7 @@ def scan(
     with_findings = {finding.path for finding in findings}
     lines_of = {f.path: f.text.splitlines() for f in files if f.path in with_findings}
     findings = [f for f in findings if not suppressed(lines_of[f.path], f.line, f.principle)]
-    findings = fingerprint_all(merge_same_place(findings), lines_of)
-    stats = {
-        "files": len(tree.files),
-        "scanned": len(files),
-        "parsed": fresh,
-        "cached": len(files) - fresh,
-        "skipped": len(skipped),
-        "findings": len(findings),
-        "principles": len(principles),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    return ScanResult(root, sorted(findings), sorted(skipped), stats)
+    return fingerprint_all(merge_same_place(findings), lines_of), skipped
 
 
 def _specs(principles: PrincipleSet, repo_path: str, full: bool) -> tuple[CheckSpec, ...]:

@@ -93,40 +93,64 @@ def parse_options(name: str, options: Mapping[str, Any]) -> BaseModel:
     return _REGISTRY[name].Options.model_validate(dict(options))
 
 
-def validate_detect(principle: Principle) -> list[tuple[tuple[str | int, ...], str]]:
-    """Problems with a principle's `detect` block, each with its location in the YAML."""
-    from gc_bot.scan.ruff import known_codes
+Problem = tuple[tuple[str | int, ...], str]  # (where in the YAML, what is wrong)
 
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+
+def validate_detect(principle: Principle) -> list[Problem]:
+    """Problems with a principle's `detect` block and globs, each with its location in the YAML."""
     detect = principle.detect
+    problems: list[Problem] = []
     if not detect.ruff and not detect.check:
         problems.append((("detect",), "detect needs `ruff` codes, a `check`, or both"))
     if detect.check is not None:
-        if detect.check not in check_names():
-            problems.append(
-                (
-                    ("detect", "check"),
-                    f"unknown check {detect.check!r} (known: {', '.join(check_names())})",
-                )
-            )
-        else:
-            for opts, loc in [(detect.options, ("detect", "options"))] + [
-                ({**detect.options, **ex.options}, ("examples", i, "options"))
-                for i, ex in enumerate(principle.examples)
-                if ex.options
-            ]:
-                try:
-                    parse_options(detect.check, opts)
-                except ValidationError as error:
-                    for err in error.errors():
-                        key = ".".join(str(p) for p in err["loc"])
-                        problems.append(((*loc, *err["loc"]), f"option {key!r}: {err['msg']}"))
+        problems += _check_problems(principle)
     elif detect.options:
         problems.append((("detect", "options"), "options are given but no `check` takes them"))
+    return problems + _ruff_problems(principle) + _glob_problems(principle)
+
+
+def _check_problems(principle: Principle) -> list[Problem]:
+    detect = principle.detect
+    if detect.check not in check_names():
+        return [
+            (
+                ("detect", "check"),
+                f"unknown check {detect.check!r} (known: {', '.join(check_names())})",
+            )
+        ]
+    problems: list[Problem] = []
+    variants = [(detect.options, ("detect", "options"))] + [
+        ({**detect.options, **ex.options}, ("examples", i, "options"))
+        for i, ex in enumerate(principle.examples)
+        if ex.options
+    ]
+    for options, loc in variants:
+        try:
+            parse_options(detect.check, options)
+        except ValidationError as error:
+            problems += [
+                (
+                    (*loc, *err["loc"]),
+                    f"option {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']}",
+                )
+                for err in error.errors()
+            ]
+    return problems
+
+
+def _ruff_problems(principle: Principle) -> list[Problem]:
+    from gc_bot.scan.ruff import known_codes
+
     known = known_codes()
-    for index, code in enumerate(detect.ruff):
-        if code not in known:
-            problems.append((("detect", "ruff", index), f"unknown ruff rule code {code!r}"))
+    return [
+        (("detect", "ruff", index), f"unknown ruff rule code {code!r}")
+        for index, code in enumerate(principle.detect.ruff)
+        if code not in known
+    ]
+
+
+def _glob_problems(principle: Principle) -> list[Problem]:
+    problems: list[Problem] = []
     for key in ("include", "exclude"):
         for index, glob in enumerate(getattr(principle.paths, key)):
             problem = _glob_problem(glob)
