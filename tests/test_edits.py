@@ -271,3 +271,24 @@ def test_ordinary_code_is_left_alone():
         '    return hashlib.sha256(path.encode()).hexdigest() + "gc_bot/fix/some_long_module.py"\n'
     )
     assert mask_secrets(code) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token_" * 20_000,
+        "a" * 100_000,
+        "password: " + "x, " * 30_000,
+        '"' + "A1b2" * 20_000,
+        "eyJ" * 30_000,
+        "a:" * 50_000,
+        "https://" + "a" * 50_000,
+        "-----BEGIN RSA PRIVATE KEY-----\n" + "ab" * 50_000,
+    ],
+)
+def test_masking_takes_linear_time_on_hostile_input(text):
+    import time
+
+    started = time.perf_counter()
+    mask_secrets(text)
+    assert time.perf_counter() - started < 1.5

@@ -98,10 +98,10 @@ _E = r"(?![A-Za-z0-9_\-])"  # end boundary
 
 # (kind, pattern); the whole match is masked unless the pattern has a group named "secret".
 _TOKENS: list[tuple[str, re.Pattern[str]]] = [
-    ("openai-key", re.compile(_B + r"sk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_\-]{20,}" + _E)),
-    ("github-token", re.compile(_B + r"gh[pousr]_[A-Za-z0-9]{30,}" + _E)),
-    ("github-token", re.compile(_B + r"github_pat_[A-Za-z0-9_]{30,}" + _E)),
-    ("gitlab-token", re.compile(_B + r"glpat-[A-Za-z0-9_\-]{20,}" + _E)),
+    ("openai-key", re.compile(_B + r"sk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_\-]{20,}+" + _E)),
+    ("github-token", re.compile(_B + r"gh[pousr]_[A-Za-z0-9]{30,}+" + _E)),
+    ("github-token", re.compile(_B + r"github_pat_[A-Za-z0-9_]{30,}+" + _E)),
+    ("gitlab-token", re.compile(_B + r"glpat-[A-Za-z0-9_\-]{20,}+" + _E)),
     (
         "aws-access-key",
         re.compile(
@@ -116,25 +116,28 @@ _TOKENS: list[tuple[str, re.Pattern[str]]] = [
             re.IGNORECASE,
         ),
     ),
-    ("slack-token", re.compile(_B + r"xox[abposre]-[A-Za-z0-9\-]{10,}" + _E)),
+    ("slack-token", re.compile(_B + r"xox[abposre]-[A-Za-z0-9\-]{10,}+" + _E)),
     (
         "slack-webhook",
         re.compile(r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]+"),
     ),
     ("google-api-key", re.compile(_B + r"AIza[0-9A-Za-z_\-]{35}" + _E)),
     ("google-oauth", re.compile(_B + r"(?:GOCSPX-[A-Za-z0-9_\-]{20,}|ya29\.[0-9A-Za-z_\-]{20,})")),
-    ("stripe-key", re.compile(_B + r"(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{20,}" + _E)),
-    ("huggingface-token", re.compile(_B + r"hf_[A-Za-z0-9]{30,}" + _E)),
+    ("stripe-key", re.compile(_B + r"(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{20,}+" + _E)),
+    ("huggingface-token", re.compile(_B + r"hf_[A-Za-z0-9]{30,}+" + _E)),
     ("npm-token", re.compile(_B + r"npm_[A-Za-z0-9]{36}" + _E)),
     ("pypi-token", re.compile(_B + r"pypi-AgE[A-Za-z0-9_\-]{50,}")),
-    ("sendgrid-key", re.compile(_B + r"SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}")),
+    ("sendgrid-key", re.compile(_B + r"SG\.[A-Za-z0-9_\-]{16,}+\.[A-Za-z0-9_\-]{16,}")),
     (
         "jwt",
-        re.compile(_B + r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
+        re.compile(_B + r"eyJ[A-Za-z0-9_\-]{10,}+\.eyJ[A-Za-z0-9_\-]{10,}+\.[A-Za-z0-9_\-]{10,}"),
     ),
     (
         "url-password",
-        re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/:@'\"]+:(?P<secret>[^\s/@'\"]+)@"),
+        re.compile(
+            r"(?<![a-zA-Z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]*+://"
+            r"[^\s/:@'\"]++:(?P<secret>[^\s/@'\"]++)@"
+        ),
     ),
 ]
 
@@ -142,11 +145,14 @@ _KEYWORD = (
     r"(?:password|passwd|passphrase|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key"
     r"|private[_\-]?key|client[_\-]?secret|auth[_\-]?key|credentials?)"
 )
-# name = "value", name: str = "value", "name": "value", name => 'value', NAME="value" (env files)
+_IS_KEYWORD = re.compile(_KEYWORD, re.IGNORECASE)
+# name = "value", name: str = "value", "name": "value", name => 'value', NAME="value" (env files).
+# Every quoted assignment matches (in linear time: possessive name, bounded annotation); the
+# name is checked for a keyword afterwards.
 _ASSIGNMENT = re.compile(
-    r"(?i)(?<![A-Za-z0-9])(?P<name>[A-Za-z0-9_.\-]*" + _KEYWORD + r"[A-Za-z0-9_.\-]*)['\"]?"
-    r"(?:\s*:\s*[A-Za-z_][\w\[\], |.]*?)?\s*(?::=|=>|=|:)\s*"
-    r"(?P<q>['\"])(?P<secret>[^'\"\n]{4,})(?P=q)"
+    r"(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z0-9_.\-]++)['\"]?"
+    r"(?:[ \t]*:[ \t]*[A-Za-z_][\w\[\], |.]{0,60}?)?[ \t]*(?::=|=>|=|:)[ \t]*"
+    r"(?P<q>['\"])(?P<secret>[^'\"\n]{4,}+)(?P=q)"
 )
 _NOT_A_SECRET = re.compile(
     r"(?-i:[A-Z][A-Z0-9_]*)"  # the name of an environment variable
@@ -155,7 +161,7 @@ _NOT_A_SECRET = re.compile(
     re.IGNORECASE,
 )
 
-_QUOTED = re.compile(r"(?P<q>['\"])(?P<secret>[A-Za-z0-9+/=_\-.]{32,})(?P=q)")
+_QUOTED = re.compile(r"(?P<q>['\"])(?P<secret>[A-Za-z0-9+/=_\-.]{32,}+)(?P=q)")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
 _PRIVATE_KEY = re.compile(
@@ -205,6 +211,8 @@ def _replace_group(match: re.Match[str], group: str, value: str) -> str:
 
 def _mask_assignment(match: re.Match[str]) -> str:
     value = match["secret"]
+    if not _IS_KEYWORD.search(match["name"]):
+        return match.group(0)
     if MASK_MARKER.search(value) or _NOT_A_SECRET.fullmatch(value.strip()):
         return match.group(0)
     if len(value.split()) > 2 and "pass" not in match["name"].lower():
