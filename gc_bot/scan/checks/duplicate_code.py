@@ -54,10 +54,11 @@ _STRING_OR_COMMENT = re.compile(
     |"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*")""",
     re.VERBOSE | re.DOTALL,
 )
-_NUMBER = re.compile(r"(?<![\w.])\.?\d[\w.]*")
+_NUMBER = re.compile(r"\b\d[\w.]*")
 _NAME = re.compile(r"[^\W\d]\w*")
-_COMPREHENSION_TARGET = re.compile(r"\bfor\s+([\w\s,()]+?)\s+in\b")
+_COMPREHENSION_TARGET = re.compile(r"\bfor\s+(\w+(?:\s*,\s*\w+)*)\s+in\b")
 _WALRUS = re.compile(r"(\w+)\s*:=")
+_BRANCHING = (ast.Lambda, ast.IfExp, ast.comprehension, ast.BoolOp, ast.Compare)
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 _QUOTES = re.compile(r"'{2,}")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -311,7 +312,8 @@ def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -> set[str]
             todo.extend(child_blocks(statement))
     for targets in _COMPREHENSION_TARGET.findall(text):
         found.update(_NAME.findall(targets))
-    found.update(_WALRUS.findall(text))
+    if ":=" in text:
+        found.update(_WALRUS.findall(text))
     return found
 
 
@@ -339,17 +341,23 @@ def _is_docstring(node: ast.stmt) -> bool:
 
 def _trivial(body: list[ast.stmt]) -> bool:
     """Straight-line assignments and calls with at most two distinct callees: shape, not copy."""
+    if not all(isinstance(node, _PLAIN) for node in body):
+        return False
     callees = set()
     for node in body:
-        if not isinstance(node, _PLAIN):
-            return False
         for child in ast.walk(node):
             if isinstance(child, ast.Call):
-                callees.add(ast.dump(child.func))
-            elif isinstance(
-                child, ast.Lambda | ast.IfExp | ast.comprehension | ast.BoolOp | ast.Compare
-            ):
+                callees.add(_callee(child.func))
+                if len(callees) > 2:
+                    return False
+            elif isinstance(child, _BRANCHING):
                 return False
-        if len(callees) > 2:
-            return False
     return True
+
+
+def _callee(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_callee(node.value)}.{node.attr}"
+    return type(node).__name__
