@@ -23,7 +23,12 @@ keeping code. How a word counts:
 Never reported: a definition with a decorator that may register it somewhere (anything
 but known pure wrappers such as `functools.cache`, `lru_cache`, `wraps`, `contextmanager`,
 `dataclass`, `overload`); every definition in a module that reaches its names dynamically
-(`globals()`, `locals()`, `vars()`, or a module-level `__getattr__`); `.pyi` stubs.
+(`globals()`, `locals()`, `vars()`, or a module-level `__getattr__`); definitions in `.pyi`
+stubs (their words still count as uses).
+
+The definitions and their lines come from Python's own `ast` (shared with `duplicate-code`,
+parsed only for a file whose text has a private `def` or `class` that may be module level),
+never from libcst's position pass; a file Python's parser refuses falls back on libcst.
 """
 
 from __future__ import annotations
@@ -46,10 +51,9 @@ from gc_bot.scan.checks.duplicate_code import (
 )
 from gc_bot.scan.parsed import ParsedFile
 
-# A private word: one leading underscore, then not another one (no dunders, no `_`).
-_WORD = re.compile(
-    r"_[^\W_]\w*"
-)  # also inside `a_b`: the loop skips those, faster than a lookbehind
+# A private word: one leading underscore, then not another one (no dunders, no `_`). It also
+# matches inside `a_b`; the loop skips those, which is faster than a lookbehind.
+_WORD = re.compile(r"_[^\W_]\w*")
 _DEFINES = re.compile(r"(?:^|[^\w.])(?:def|class)[ \t]+$")
 _DYNAMIC = re.compile(r"(?:globals|locals|vars)\s*\(|\n(?:async\s+)?def\s+__getattr__\b")
 # Decorators that only wrap what they decorate and register it nowhere.
