@@ -304,3 +304,10 @@ def test_a_file_python_cannot_parse_is_skipped_not_misread(tmp_path, principles)
     result = scan(root, principles)
     assert found(result) == [("pkg/ok.py", 1, "`_y` is never used")]
     assert [s.path for s in result.skipped] == ["pkg/broken.py"]
+
+
+def test_newer_syntax_than_this_python_falls_back_on_libcst(tmp_path, principles):
+    # Type parameters (Python 3.12) parse with libcst but not with a 3.11 `ast`.
+    source = "def _generic[T](x: T) -> T:\n    return x\n\n\ndef live():\n    return 1\n"
+    root = make(tmp_path / "repo", {"pkg/mod.py": source})
+    assert found(scan(root, principles)) == [("pkg/mod.py", 1, "`_generic` is never used")]
