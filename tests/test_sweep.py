@@ -259,3 +259,20 @@ def test_demo_works_end_to_end(tmp_path):
     assert len(proposed) >= 3
     root = Path(data["repository"])
     assert set(branches(root)) == {p["branch"] for p in proposed}
+
+
+def test_a_fix_never_removes_a_name_another_module_imports(repo):
+    root = repo(
+        {
+            "pkg/__init__.py": "",
+            "pkg/compat.py": "from os.path import join\nfrom json import dumps\n",
+            "pkg/user.py": "from .compat import join\n\nPATH = join('a', 'b')\n",
+            "gc-bot.toml": "max_attempts = 1\n",
+        }
+    )
+    [o] = sweep(root).proposals
+    assert o.status == "dropped"
+    assert (
+        "removes names other modules import: `pkg.compat.join` (imported by pkg/user.py:1)"
+        in o.reason
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gc_bot.findings import Finding
+from gc_bot.fix.exports import removed_imported_names
 from gc_bot.git import Git
 from gc_bot.principles import PrincipleSet
 
@@ -83,13 +84,25 @@ class Validator:
         if left and not new:
             remaining = frozenset(f.fingerprint for f in left)
             return Verdict("the targeted findings are still there: " + _describe(left), remaining)
-        changed = [f for f in new if f.principle == self.principle]
-        if left or changed:
+        reworked = [f for f in new if f.principle == self.principle]
+        if left or reworked:
             return Verdict(
-                "the principle is still broken (changed, not fixed): " + _describe(left + changed)
+                "the principle is still broken (changed, not fixed): " + _describe(left + reworked)
             )
         if new:
             return Verdict("the change introduces new findings: " + _describe(new))
+        changes = {
+            path: (
+                git.run("show", f"HEAD:{path}", check=False),
+                (self.worktree / path).read_text(encoding="utf-8"),
+            )
+            for path in changed
+        }
+        still_imported = removed_imported_names(self.worktree, changes)
+        if still_imported:
+            return Verdict(
+                "the change removes names other modules import: " + "; ".join(still_imported[:5])
+            )
         lines = _changed_lines(git)
         if lines > self.max_diff_lines:
             return Verdict(f"the diff changes {lines} lines; the cap is {self.max_diff_lines}")
