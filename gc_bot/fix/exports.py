@@ -14,7 +14,6 @@ from pathlib import Path
 
 from gc_bot.scan.checks.layer_boundaries import module_of
 
-
 # POSIX ERE for git grep: `from <anything ending in name> import` or `from . import`.
 _IMPORT_FROM = (
     r"from[[:space:]]+[.[:alnum:]_]*{name}[[:space:]]+import|from[[:space:]]+\.+[[:space:]]+import"
