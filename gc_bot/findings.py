@@ -15,6 +15,21 @@ _WHITESPACE = re.compile(r"\s+")
 _MAX_FINGERPRINT_LINES = 400
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python and libcst count them: only \\n, \\r\\n and \\r end a line.
+
+    `str.splitlines` also breaks at form feeds and other separators, which would shift every
+    line number after one.
+    """
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 

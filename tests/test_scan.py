@@ -290,3 +290,25 @@ def test_dogfood_this_repository_obeys_its_own_principles():
     here = Path(__file__).resolve().parents[1]
     done = run_cli("scan", str(here))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_line_numbers_survive_form_feeds(repo, starter):
+    root = repo({"a.py": "X = 1\n\x0c\ndef f():\n    breakpoint()\n"})
+    [finding] = scan(root, starter).findings
+    assert (finding.line, finding.principle) == (4, "no-debug-leftovers")
+
+
+def test_excluded_files_still_count_as_users_for_cross_file_checks(repo, starter):
+    root = repo(
+        {
+            "pkg/__init__.py": "",
+            "pkg/util.py": "def _helper():\n    return 1\n\n\ndef _dead():\n    return 2\n",
+            "scripts/run.py": "from pkg.util import _helper\n\nprint(_helper())\n",
+            "scripts/broken.py": "def (:\n",
+        }
+    )
+    result = scan(root, starter, exclude=["scripts/**"])
+    dead = [f.message for f in result.findings if f.principle == "no-dead-private-code"]
+    assert len(dead) == 1 and "_dead" in dead[0]
+    assert all(not f.path.startswith("scripts/") for f in result.findings)
+    assert result.skipped == []

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity_rank
+from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity_rank, split_lines
 from gc_bot.principles import PathFilter, Principle, PrincipleSet
 from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key
 from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
@@ -69,6 +69,7 @@ class _File:
     text: str
     key: str
     entry: dict[str, Any] | None = None
+    excluded: bool = False  # by the repository-wide `exclude`: facts only, never findings
 
 
 # gc-bot: ignore[small-functions]  (the public entry point: every option is keyword-only)
@@ -90,7 +91,8 @@ def scan(
     files, skipped = _read(tree, exclude, cache_salt(principles.digest, ruff_version()))
 
     def reported(f: _File) -> bool:
-        return (shard is None or shard.owns(f.path)) and (only is None or f.path in only)
+        in_shard = shard is None or shard.owns(f.path)
+        return not f.excluded and in_shard and (only is None or f.path in only)
 
     cache: ScanCache = ScanCache() if use_cache else NoCache()
     try:
@@ -103,7 +105,7 @@ def scan(
     skipped += problems
     stats = {
         "files": len(tree.files),
-        "scanned": len(files),
+        "scanned": sum(1 for f in files if not f.excluded),
         "parsed": fresh,
         "cached": len(files) - fresh,
         "skipped": len(skipped),
@@ -120,14 +122,17 @@ def _read(tree: Tree, exclude: Iterable[str], salt: str) -> tuple[list[_File], l
     skipped: list[Skipped] = []
     for path in tree.files:
         repo_path = tree.repo_path(path)
-        if repo_exclude and repo_exclude.include.match_file(repo_path):
-            continue
+        # An excluded file is never reported on, but what it uses still counts for cross-file
+        # checks: a helper called only from an excluded script is not dead.
+        excluded = bool(repo_exclude and repo_exclude.include.match_file(repo_path))
         read = read_source(tree.root, path)
         if isinstance(read, Skipped):
-            skipped.append(read)
+            skipped += [] if excluded else [read]
             continue
         data, text = read
-        files.append(_File(path, repo_path, data, text, entry_key(salt, repo_path, data)))
+        files.append(
+            _File(path, repo_path, data, text, entry_key(salt, repo_path, data), excluded=excluded)
+        )
     return files, skipped
 
 
@@ -156,7 +161,7 @@ def _collect(
     skipped: list[Skipped] = []
     for f in files:
         if "error" in f.entry:
-            skipped.append(Skipped(f.path, f.entry["error"]))
+            skipped += [] if f.excluded else [Skipped(f.path, f.entry["error"])]
         elif reported(f):
             findings += _file_findings(principles, f)
             skipped += [Skipped(f.path, failure) for failure in f.entry.get("failures", ())]
@@ -164,7 +169,7 @@ def _collect(
         principles, [f for f in files if "error" not in f.entry], reported
     )
     with_findings = {finding.path for finding in findings}
-    lines_of = {f.path: f.text.splitlines() for f in files if f.path in with_findings}
+    lines_of = {f.path: split_lines(f.text) for f in files if f.path in with_findings}
     findings = [f for f in findings if not suppressed(lines_of[f.path], f.line, f.principle)]
     return fingerprint_all(merge_same_place(findings), lines_of), skipped
 

@@ -14,6 +14,8 @@ from functools import cached_property
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from gc_bot.findings import split_lines
+
 Position = tuple[int, int, int, int]  # line, column, end line, end column; all 1-based
 
 
@@ -92,7 +94,7 @@ class ParsedFile:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return split_lines(self.text)
 
     @cached_property
     def _ranges(self) -> dict[int, list[int]]:
