@@ -73,3 +73,8 @@ def test_handlers_that_do_something_or_are_not_targeted_stay():
     source = "try:\n    import a\nexcept Exception:\n    raise\n"
     assert fix(source, 3) is None
     assert fix("try:\n    import a\nexcept:\n    pass\n", 99) is None
+
+
+def test_a_conversion_of_an_expression_that_can_raise_more_is_ambiguous():
+    assert fix("try:\n    n = int(text.split('-')[1])\nexcept Exception:\n    pass\n", 3) is None
+    assert fix("try:\n    n = int(row.value)\nexcept Exception:\n    pass\n", 3) is not None

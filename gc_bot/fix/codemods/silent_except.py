@@ -1,7 +1,7 @@
 """Narrow a silent broad handler where what the `try` can raise is unambiguous.
 
 Only three shapes qualify: a `try` of nothing but imports (ImportError), of nothing but
-filesystem calls from `os`/`shutil` (OSError), and of one `int(...)`/`float(...)` conversion
+filesystem calls from `os`/`shutil` (OSError), and of one `int(name)`/`float(name)` conversion
 ((TypeError, ValueError)). Anything else is left for the agent.
 """
 
@@ -102,10 +102,10 @@ def _dotted(func: cst.BaseExpression) -> tuple[str, str] | None:
 
 
 def _is_conversion(call: cst.Call) -> bool:
-    simple_args = all(not isinstance(arg.value, cst.Call) for arg in call.args)
-    return (
-        isinstance(call.func, cst.Name)
-        and call.func.value in {"int", "float"}
-        and len(call.args) == 1
-        and simple_args
-    )
+    """`int(x)` or `float(obj.attr)`: a conversion of a plain name, which can raise nothing else."""
+    if not (isinstance(call.func, cst.Name) and call.func.value in {"int", "float"} and len(call.args) == 1):
+        return False
+    value = call.args[0].value
+    while isinstance(value, cst.Attribute):
+        value = value.value
+    return isinstance(value, cst.Name) and not call.args[0].star
