@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gc_bot.findings import Finding
+from gc_bot.fix.edits import protected
 from gc_bot.fix.exports import removed_imported_names
 from gc_bot.git import Git
 from gc_bot.principles import PrincipleSet
 
 TEST_TIMEOUT_SECONDS = 900
-_PROTECTED = (".git/", ".github/workflows/", "principles/")
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,7 @@ class Validator:
         return self.check(contents).reason
 
     def check(self, contents: dict[str, str]) -> Verdict:
-        outside = sorted(set(contents) - set(self.files)) + [
-            p for p in contents if p.startswith(_PROTECTED)
-        ]
+        outside = sorted(set(contents) - set(self.files)) + [p for p in contents if protected(p)]
         if outside:
             return Verdict(f"edits files outside this proposal: {', '.join(outside)}")
         self.write(contents)
@@ -63,7 +61,7 @@ class Validator:
         git = Git(self.worktree)
         changed = git.run("diff", "--name-only", "HEAD").splitlines()
         changed += git.run("ls-files", "--others", "--exclude-standard").splitlines()
-        stray = sorted(set(changed) - set(self.files))
+        stray = sorted((set(changed) - set(self.files)) | {p for p in changed if protected(p)})
         if stray:
             return Verdict(f"changes files outside this proposal: {', '.join(stray)}")
         if not changed:
