@@ -74,18 +74,21 @@ def _importers(worktree: Path, module: str, names: set[str], exclude: str):
         check=False,
     )
     for candidate in done.stdout.splitlines():
-        if candidate == exclude:
-            continue
-        try:
-            tree = ast.parse((worktree / candidate).read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        own, is_package = module_of(candidate)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and _resolve(node, own, is_package) == module:
-                for alias in node.names:
-                    if alias.name in names:
-                        yield candidate, node.lineno, alias.name
+        if candidate != exclude:
+            yield from _imports_of(worktree, candidate, module, names)
+
+
+def _imports_of(worktree: Path, candidate: str, module: str, names: set[str]):
+    try:
+        tree = ast.parse((worktree / candidate).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return
+    own, is_package = module_of(candidate)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and _resolve(node, own, is_package) == module:
+            yield from (
+                (candidate, node.lineno, alias.name) for alias in node.names if alias.name in names
+            )
 
 
 def _resolve(node: ast.ImportFrom, own: str, is_package: bool) -> str | None:

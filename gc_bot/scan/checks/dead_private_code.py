@@ -254,18 +254,40 @@ def _imported(source: ParsedFile, names: set[str]) -> list[str]:
     return sorted(found)
 
 
+Node = tuple[str, int]  # (path, index of a definition in that file), or (path, LIVE)
+
+
 def dead_definitions(
     facts: Mapping[str, Any],
 ) -> dict[str, list[tuple[tuple[int, int, int, int], str]]]:
     """For each path, its dead definitions: (span, message), in the order of the file."""
-    everywhere: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    everywhere: dict[str, list[Node]] = defaultdict(list)
     for path, fact in facts.items():
         for index, definition in enumerate(fact["defs"]):
             everywhere[definition[0]].append((path, index))
     if not everywhere:
         return {}
-    prefixes = {}  # a word ending in `_` names every definition that starts with it
-    edges: dict[tuple[str, int], set[tuple[str, int]]] = defaultdict(set)
+    edges = _edges(facts, everywhere)
+    live = _live(facts, edges)
+    users: dict[Node, list[Node]] = defaultdict(list)
+    for source, targets in edges.items():
+        if source[1] != LIVE:
+            for target in targets:
+                if target != source and target not in live:
+                    users[target].append(source)
+    dead: dict[str, list] = {}
+    for path, fact in facts.items():
+        for index, (name, line, column, end_line, end_column, _) in enumerate(fact["defs"]):
+            if (path, index) not in live:
+                message = _message(facts, path, name, sorted(users.get((path, index), ())))
+                dead.setdefault(path, []).append(((line, column, end_line, end_column), message))
+    return dead
+
+
+def _edges(facts: Mapping[str, Any], everywhere: Mapping[str, list[Node]]) -> dict[Node, set[Node]]:
+    """Who uses what: from a definition (or a file's live code) to the definitions it names."""
+    prefixes: dict[str, list[Node]] = {}  # a word ending in `_` names every definition starting so
+    edges: dict[Node, set[Node]] = defaultdict(set)
     for path, fact in facts.items():
         own = {d[0] for d in fact["defs"]}
         imported = set(fact.get("imports", ()))
@@ -282,16 +304,18 @@ def dead_definitions(
                         t for n, ts in everywhere.items() if n.startswith(name) for t in ts
                     ]
                 targets = targets + prefixes[name]
-            if targets:
-                for context in contexts:
-                    edges[(path, context)].update(targets)
+            for context in contexts if targets else ():
+                edges[(path, context)].update(targets)
         for name, contexts in fact["attrs"].items():
             targets = [t for t in everywhere.get(name, ()) if t[0] != path]
-            if targets:
-                for context in contexts:
-                    edges[(path, context)].update(targets)
+            for context in contexts if targets else ():
+                edges[(path, context)].update(targets)
+    return edges
 
-    live: set[tuple[str, int]] = set()
+
+def _live(facts: Mapping[str, Any], edges: Mapping[Node, set[Node]]) -> set[Node]:
+    """Everything reachable from live code and from definitions kept alive by their decorators."""
+    live: set[Node] = set()
     todo = [(path, LIVE) for path in facts]
     todo += [(path, i) for path, fact in facts.items() for i, d in enumerate(fact["defs"]) if d[5]]
     while todo:
@@ -302,27 +326,15 @@ def dead_definitions(
                 todo.append(target)
         if node[1] != LIVE:
             live.add(node)
+    return live
 
-    users: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
-    for source, targets in edges.items():
-        if source[1] != LIVE:
-            for target in targets:
-                if target != source and target not in live:
-                    users[target].append(source)
-    dead: dict[str, list] = {}
-    for path, fact in facts.items():
-        for index, (name, line, column, end_line, end_column, _) in enumerate(fact["defs"]):
-            if (path, index) in live:
-                continue
-            using = sorted(users.get((path, index), ()))
-            if using:
-                named = ", ".join(_where(facts, path, u) for u in using[:3])
-                more = f" and {len(using) - 3} more" if len(using) > 3 else ""
-                message = f"`{name}` is used only by dead private code ({named}{more})"
-            else:
-                message = f"`{name}` is never used"
-            dead.setdefault(path, []).append(((line, column, end_line, end_column), message))
-    return dead
+
+def _message(facts: Mapping[str, Any], path: str, name: str, using: list[Node]) -> str:
+    if not using:
+        return f"`{name}` is never used"
+    named = ", ".join(_where(facts, path, u) for u in using[:3])
+    more = f" and {len(using) - 3} more" if len(using) > 3 else ""
+    return f"`{name}` is used only by dead private code ({named}{more})"
 
 
 def _where(facts: Mapping[str, Any], path: str, user: tuple[str, int]) -> str:

@@ -305,26 +305,33 @@ def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -> set[str]
     todo = [node.body]
     while todo:
         for statement in todo.pop():
-            if isinstance(statement, ast.Assign):
-                for target in statement.targets:
-                    _bound(target, found)
-            elif isinstance(statement, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
-                _bound(statement.target, found)
-            elif isinstance(statement, ast.With | ast.AsyncWith):
-                for item in statement.items:
-                    if item.optional_vars is not None:
-                        _bound(item.optional_vars, found)
-            elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
-                found.update(h.name for h in statement.handlers if h.name)
-            elif isinstance(statement, _SCOPES):
-                found.add(statement.name)
-            elif isinstance(statement, ast.Import | ast.ImportFrom):
-                found.update((a.asname or a.name).split(".")[0] for a in statement.names)
+            found.update(_bound_by(statement))
             todo.extend(child_blocks(statement))
     for targets in _COMPREHENSION_TARGET.findall(text):
         found.update(_NAME.findall(targets))
     if ":=" in text:
         found.update(_WALRUS.findall(text))
+    return found
+
+
+def _bound_by(statement: ast.stmt) -> set[str]:
+    """The names one statement binds in its function's scope."""
+    found: set[str] = set()
+    if isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            _bound(target, found)
+    elif isinstance(statement, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
+        _bound(statement.target, found)
+    elif isinstance(statement, ast.With | ast.AsyncWith):
+        for item in statement.items:
+            if item.optional_vars is not None:
+                _bound(item.optional_vars, found)
+    elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+        found.update(h.name for h in statement.handlers if h.name)
+    elif isinstance(statement, _SCOPES):
+        found.add(statement.name)
+    elif isinstance(statement, ast.Import | ast.ImportFrom):
+        found.update((a.asname or a.name).split(".")[0] for a in statement.names)
     return found
 
 
