@@ -134,7 +134,8 @@ class RedundantComment(Check):
         hits = []
         for statement in source.statements:
             node = statement.node
-            leading = node.leading_lines
+            # A small statement of a one-line block (`def f(): ...`) has no lines of its own.
+            leading = getattr(node, "leading_lines", ())
             if not leading or isinstance(node, cst.FunctionDef | cst.ClassDef):
                 continue
             comment = leading[-1].comment
