@@ -390,10 +390,17 @@ def profiles_for(
     }
     profiles = {}
     if forced or (cold.name in missed and not quick):
-        profiles["cold scan"] = profile_scan(tree, warm=False)
+        profiles["cold scan"] = check_costs(tree) + "\n\n" + profile_scan(tree, warm=False)
     if forced or (missed.intersection(item.name for item in cached) and not quick):
         profiles["warm scan"] = profile_scan(tree, warm=True)
     return profiles
+
+
+def check_costs(tree: Path) -> str:
+    """Each check's CPU next to the parse, unprofiled (cProfile inflates many small calls)."""
+    print("timing each check against the parse", file=sys.stderr)
+    table = run_checked([PROJECT_PYTHON, BENCH / "check_costs.py", "django"], cwd=tree)
+    return f"Per check, from `{shown([PROJECT_PYTHON, BENCH / 'check_costs.py', 'django'])}`:\n\n{table.strip()}"
 
 
 def profile_scan(tree: Path, warm: bool, top: int = 15) -> str:
