@@ -312,3 +312,16 @@ def test_excluded_files_still_count_as_users_for_cross_file_checks(repo, starter
     assert len(dead) == 1 and "_dead" in dead[0]
     assert all(not f.path.startswith("scripts/") for f in result.findings)
     assert result.skipped == []
+
+
+def test_a_handler_that_says_why_it_swallows_is_a_decision_not_slop(repo, starter):
+    root = repo(
+        {
+            "a.py": "def f(g):\n    try:\n        return g()\n    except Exception:\n"
+            "        # Rendering must never fail: a broken filter renders as empty.\n        return ''\n",
+            "b.py": "def f(g):\n    try:\n        return g()\n    except Exception:\n        return ''\n",
+        }
+    )
+    assert [(f.path, f.principle) for f in scan(root, starter).findings] == [
+        ("b.py", "no-silent-except")
+    ]

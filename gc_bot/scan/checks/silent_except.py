@@ -20,7 +20,7 @@ class SilentExcept(Check):
         hits = []
         for statement in source.of_type(cst.Try):
             for handler in statement.node.handlers:
-                if is_broad(handler) and swallows(handler.body.body):
+                if is_broad(handler) and swallows(handler.body.body) and not _explained(handler):
                     line, column, end_line, end_column = source.position(handler)
                     what = (
                         "bare `except:`"
@@ -31,6 +31,20 @@ class SilentExcept(Check):
                         Hit(line, column, end_line, end_column, f"{what} swallows the error")
                     )
         return FileResult(hits)
+
+
+def _explained(handler: cst.ExceptHandler) -> bool:
+    """A comment inside the handler says why swallowing is right here: a decision, not slop."""
+    body = handler.body
+    if isinstance(body, cst.IndentedBlock):
+        if body.header.comment is not None:
+            return True
+        return any(
+            line.comment
+            for statement in body.body
+            for line in getattr(statement, "leading_lines", ())
+        )
+    return False
 
 
 def _name(node: cst.BaseExpression) -> str:
