@@ -16,6 +16,8 @@ from gc_bot.errors import GcBotError
 
 STARTER_DIR = Path(__file__).parent / "principles"
 FIXERS = ("ruff", "codemod", "agent", "none")
+# libyaml's safe loader where it is installed: ten times faster on every command's start.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -183,8 +185,8 @@ def load_principles(folder: Path, validate: Validator | None = None) -> Principl
 def _load_file(path: Path, validate: Validator) -> tuple[Principle | None, list[PrincipleProblem]]:
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
