@@ -49,7 +49,11 @@ class Store:
 
 
 def _person(git: Git) -> str:
-    return git.run("config", "user.email", check=False) or git.run("config", "user.name", check=False) or getpass.getuser()
+    return (
+        git.run("config", "user.email", check=False)
+        or git.run("config", "user.name", check=False)
+        or getpass.getuser()
+    )
 
 
 def decide(store: Store, ref: str, verdict: str, reason: str | None) -> dict:
@@ -77,14 +81,26 @@ def resume(store: Store, principle: str) -> None:
     if principle not in known:
         raise UsageError(f"no proposals of principle {principle!r} in the ledger")
     at = now()
-    store.ledger.append([{"key": f"resume:{principle}:{at}", "type": "resume", "principle": principle, "at": at, "who": _person(store.git)}])
+    store.ledger.append(
+        [
+            {
+                "key": f"resume:{principle}:{at}",
+                "type": "resume",
+                "principle": principle,
+                "at": at,
+                "who": _person(store.git),
+            }
+        ]
+    )
 
 
 def proposal_rows(store: Store) -> list[dict]:
     rows = []
     for p in sorted(store.state.counted(), key=lambda p: p["at"]):
         decision = store.state.verdicts.get(p["id"])
-        status = {"up": "accepted", "down": "rejected"}.get(decision["verdict"] if decision else "", "pending")
+        status = {"up": "accepted", "down": "rejected"}.get(
+            decision["verdict"] if decision else "", "pending"
+        )
         rows.append(
             {
                 "id": p["id"],

@@ -81,7 +81,9 @@ def run_ruff_on_text(root: Path, path: str, text: str, codes: list[str]) -> list
     if not codes:
         return []
     args = [*ruff_check_args(codes), "--stdin-filename", path, "-"]
-    return [replace(hit, path=path) for hit in _parse(invoke_ruff(args, cwd=root, stdin=text), root)]
+    return [
+        replace(hit, path=path) for hit in _parse(invoke_ruff(args, cwd=root, stdin=text), root)
+    ]
 
 
 def ruff_check_args(codes: list[str]) -> list[str]:

@@ -103,7 +103,11 @@ def _dotted(func: cst.BaseExpression) -> tuple[str, str] | None:
 
 def _is_conversion(call: cst.Call) -> bool:
     """`int(x)` or `float(obj.attr)`: a conversion of a plain name, which can raise nothing else."""
-    if not (isinstance(call.func, cst.Name) and call.func.value in {"int", "float"} and len(call.args) == 1):
+    if not (
+        isinstance(call.func, cst.Name)
+        and call.func.value in {"int", "float"}
+        and len(call.args) == 1
+    ):
         return False
     value = call.args[0].value
     while isinstance(value, cst.Attribute):
