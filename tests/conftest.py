@@ -7,6 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
+
+from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
 
 pytest.register_assert_rewrite("tests.fake_openai")
 from tests.fake_openai import fake_openai  # noqa: E402, F401  (the fixture, for every test module)
@@ -23,6 +26,13 @@ def isolated_env(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     for name in ("EXCLUDE", "MODEL", "BASE", "MAX_PRS", "PRINCIPLES", "TEST_COMMAND"):
         monkeypatch.delenv(f"GC_BOT_{name}", raising=False)
+
+
+def starter_principle(principle_id: str, **options: object) -> PrincipleSet:
+    """One starter principle alone, its check's options overridden by `options`."""
+    data = yaml.safe_load((STARTER_DIR / f"{principle_id}.yaml").read_text())
+    data["detect"]["options"] = {**data["detect"].get("options", {}), **options}
+    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
 
 
 def git(root: Path, *args: str) -> str:

@@ -8,12 +8,7 @@ import pytest
 
 from gc_bot.principles import STARTER_DIR, PrincipleSet, load_principles
 from gc_bot.scan import Shard, scan
-from tests.conftest import git, write_files
-
-
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+from tests.conftest import make_repo, write_files
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +18,7 @@ def principles():
 
 
 def make(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    git(root, "init", "-q", "-b", "main")
-    write_files(root, files)
-    return root
+    return make_repo(root, files, commit=False)
 
 
 def found(result) -> list[tuple[str, int, str]]:

@@ -4,29 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-import yaml
-
-from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
+from gc_bot.principles import PrincipleSet
 from gc_bot.scan import scan
-from tests.conftest import make_repo
+from tests.conftest import make_repo, starter_principle
 
 PRINCIPLE = "small-functions"
 
 
 def principle(**options) -> PrincipleSet:
-    data = yaml.safe_load((STARTER_DIR / f"{PRINCIPLE}.yaml").read_text())
-    data["detect"]["options"] = {**data["detect"].get("options", {}), **options}
-    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
+    return starter_principle(PRINCIPLE, **options)
 
 
 def findings(root: Path, **options) -> list[tuple[int, str]]:
     return [(f.line, f.message) for f in scan(root, principle(**options)).findings]
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def long_function(

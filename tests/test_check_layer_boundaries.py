@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
-from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
+from gc_bot.principles import PrincipleSet
 from gc_bot.scan import scan
 from gc_bot.scan.checks import parse_options
 from gc_bot.scan.checks.layer_boundaries import module_of
-from tests.conftest import make_repo
+from tests.conftest import make_repo, starter_principle
 
 PRINCIPLE = "respect-layers"
 LAYERS = ["app.core", "app.api"]
@@ -55,18 +54,11 @@ FILES = {
 
 
 def principle(**options) -> PrincipleSet:
-    data = yaml.safe_load((STARTER_DIR / f"{PRINCIPLE}.yaml").read_text())
-    data["detect"]["options"] = {**data["detect"].get("options", {}), **options}
-    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
+    return starter_principle(PRINCIPLE, **options)
 
 
 def findings(root: Path, **options) -> list[tuple[str, int, str]]:
     return [(f.path, f.line, f.message) for f in scan(root, principle(**options)).findings]
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 @pytest.fixture

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-import yaml
-
-from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
+from gc_bot.principles import PrincipleSet
 from gc_bot.scan import Shard, scan
-from tests.conftest import git, make_repo, write_files
+from tests.conftest import git, make_repo, starter_principle, write_files
 
 PRINCIPLE = "no-placeholder-code"
 
@@ -192,17 +189,11 @@ class Button(BaseWidget):
 
 
 def principle() -> PrincipleSet:
-    data = yaml.safe_load((STARTER_DIR / f"{PRINCIPLE}.yaml").read_text())
-    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
+    return starter_principle(PRINCIPLE)
 
 
 def findings(root: Path) -> list[tuple[str, int, str]]:
     return [(f.path, f.line, f.message) for f in scan(root, principle()).findings]
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def test_flags_placeholder_bodies(tmp_path):

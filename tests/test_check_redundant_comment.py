@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-import yaml
-
-from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
+from gc_bot.principles import PrincipleSet
 from gc_bot.scan import scan
-from tests.conftest import make_repo
+from tests.conftest import make_repo, starter_principle
 
 PRINCIPLE = "no-redundant-comment"
 
@@ -104,17 +101,11 @@ def load_settings(path):
 
 
 def principle() -> PrincipleSet:
-    data = yaml.safe_load((STARTER_DIR / f"{PRINCIPLE}.yaml").read_text())
-    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
+    return starter_principle(PRINCIPLE)
 
 
 def findings(root: Path) -> list[tuple[int, int, str]]:
     return [(f.line, f.column, f.message) for f in scan(root, principle()).findings]
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def test_flags_comments_that_restate_the_next_line(tmp_path):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-import yaml
 
 from gc_bot.fix.codemods import get_codemod
-from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
+from gc_bot.principles import PrincipleSet
 from gc_bot.scan import scan
-from tests.conftest import make_repo
+from tests.conftest import make_repo, starter_principle
 
 SOURCE = textwrap.dedent(
     """\
@@ -33,13 +32,7 @@ SOURCE = textwrap.dedent(
 
 
 def principle() -> PrincipleSet:
-    data = yaml.safe_load((STARTER_DIR / "no-redundant-comment.yaml").read_text())
-    return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return starter_principle("no-redundant-comment")
 
 
 @pytest.fixture
