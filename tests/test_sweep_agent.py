@@ -269,3 +269,15 @@ def test_lessons_stay_with_their_principle(repo, fake_openai):
     [printing] = [text for text in later if "pkg/sync.py" in text]
     assert "UNIQUE-DEBUG-REASON" in debug and "UNIQUE-PRINT-REASON" not in debug
     assert "UNIQUE-PRINT-REASON" in printing and "UNIQUE-DEBUG-REASON" not in printing
+
+
+def test_a_server_without_json_schema_gets_json_mode(repo, fake_openai):
+    root = repo({"pkg/__init__.py": "", "pkg/sync.py": SYNC})
+    fake_openai.error(400, message="response_format type json_schema is not supported").answer(
+        fix(GOOD_EDIT)
+    )
+    [o] = sweep(root).proposals
+    assert o.status == "proposed"
+    first, second = fake_openai.requests
+    assert first.body["response_format"]["type"] == "json_schema"
+    assert second.body["response_format"] == {"type": "json_object"}

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 Validate = Callable[[dict[str, str]], "str | None"]
 
 # A file up to this size is shown whole; a larger one as windows around its findings.
+JSON_MODE: dict[str, Any] = {"type": "json_object"}
 WHOLE_FILE_LINES = 400
 WHOLE_FILE_CHARS = 24_000
 CONTEXT_LINES = 30  # lines shown before and after each finding in a window
@@ -126,12 +127,36 @@ class AgentFixer:
         self.max_attempts = max(1, max_attempts)
         # The SDK retries 408/409/429/5xx and timeouts itself, with exponential backoff and
         # jitter, honouring Retry-After; what it finally raises becomes an "API error" outcome.
+        self.response_format: dict[str, Any] = RESPONSE_FORMAT
         self.client = openai.OpenAI(
             base_url=os.environ.get("OPENAI_BASE_URL") or None,
             api_key=os.environ.get("OPENAI_API_KEY") or "gc-bot-no-key",
             timeout=timeout,
             max_retries=max_retries,
         )
+
+    def complete(self, messages: list[dict[str, str]]) -> Any:
+        """One Chat Completions call; a server that rejects `json_schema` gets `json_object`.
+
+        Some OpenAI-compatible servers accept only the older JSON mode. The answer is parsed
+        against the same strict schema either way, so nothing is lost but the server's help.
+        """
+        import openai
+
+        try:
+            return self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                response_format=self.response_format,  # type: ignore[arg-type]
+            )
+        except openai.BadRequestError as error:
+            said = str(error).lower()
+            if self.response_format is JSON_MODE or not (
+                "json_schema" in said or "response_format" in said
+            ):
+                raise
+            self.response_format = JSON_MODE
+            return self.complete(messages)
 
     def fix(
         self,
@@ -221,11 +246,7 @@ class _Conversation:
         self.attempts += 1
         started = time.monotonic()
         try:
-            response = self.fixer.client.chat.completions.create(
-                model=self.fixer.model,
-                messages=self.messages,  # type: ignore[arg-type]
-                response_format=RESPONSE_FORMAT,  # type: ignore[arg-type]
-            )
+            response = self.fixer.complete(self.messages)
         except openai.OpenAIError as error:
             message = f"API error: {_describe(error)}"
             self.log("error", message, attempt=self.attempts)
