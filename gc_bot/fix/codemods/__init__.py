@@ -7,12 +7,11 @@ None when it cannot fix any of them unambiguously; it never touches code no find
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from gc_bot.findings import Finding
+from gc_bot.scan.checks import import_submodules
 
 
 class Codemod:
@@ -23,7 +22,6 @@ class Codemod:
 
 
 _CODEMODS: dict[str, type[Codemod]] = {}
-_loaded = False
 
 
 def register_codemod(codemod: type[Codemod]) -> type[Codemod]:
@@ -32,11 +30,7 @@ def register_codemod(codemod: type[Codemod]) -> type[Codemod]:
 
 
 def _load_all() -> None:
-    global _loaded
-    if not _loaded:
-        for module in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{module.name}")
-        _loaded = True
+    import_submodules(__name__)
 
 
 def get_codemod(check: str) -> Codemod | None:

@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -60,7 +61,6 @@ class Check:
 
 
 _REGISTRY: dict[str, type[Check]] = {}
-_loaded = False
 
 
 def register(check: type[Check]) -> type[Check]:
@@ -70,12 +70,16 @@ def register(check: type[Check]) -> type[Check]:
     return check
 
 
+@cache
+def import_submodules(package: str) -> None:
+    """Import every module of `package` once, so that each registers itself."""
+    path = importlib.import_module(package).__path__
+    for module in pkgutil.iter_modules(path):
+        importlib.import_module(f"{package}.{module.name}")
+
+
 def _load_all() -> None:
-    global _loaded
-    if not _loaded:
-        for module in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{module.name}")
-        _loaded = True
+    import_submodules(__name__)
 
 
 def check_names() -> list[str]:
