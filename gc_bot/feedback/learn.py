@@ -99,6 +99,10 @@ def _ask(store: Store, principle) -> tuple[LearnAnswer, int]:
 
     lessons = _material(store, principle.id)
     agent = AgentFixer(model=store.config.model, budget=TokenBudget(store.config.token_budget))
+    agent.response_format = {
+        "type": "json_schema",
+        "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": _SCHEMA},
+    }
     messages = [
         {"role": "system", "content": render("learn_system.md.j2")},
         {
@@ -111,14 +115,7 @@ def _ask(store: Store, principle) -> tuple[LearnAnswer, int]:
     import openai
 
     try:
-        response = agent.client.chat.completions.create(
-            model=agent.model,
-            messages=messages,
-            response_format={
-                "type": "json_schema",
-                "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": _SCHEMA},
-            },
-        )
+        response = agent.complete(messages)
     except openai.OpenAIError as error:
         raise OperationalError(
             f"the agent could not be reached: {type(error).__name__}: {error}"
