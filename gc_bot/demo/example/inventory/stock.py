@@ -21,7 +21,7 @@ def add_item(name, quantity, items=[]):
 def total_quantity(stock):
     total = 0
     for warehouse in stock.values():
-        # add the warehouse quantity to the total
+        # increment the total
         total += warehouse["quantity"]
     return total
 
