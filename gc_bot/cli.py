@@ -228,6 +228,8 @@ def _decide(root: Path, proposal: str, verdict: str, reason: str | None) -> None
     click.echo(f"{word} {record['id']} ({record['principle']})")
     if verdict == "up":
         click.echo(f"merge it when you are ready: git merge {record['branch']}")
+    elif record.get("kept"):
+        click.echo(f"recorded; {record['kept']}")
     else:
         click.echo(
             f"deleted branch {record['branch']}; it will not be proposed again while its code is unchanged"

@@ -189,3 +189,30 @@ def test_show_prints_the_proposal_and_its_decisions(repo):
     assert first["a.py"].branch in out and "down via cli" in out and "not now" in out
     assert "fixed without the agent" in out
     assert os.environ.get("GIT_DIR") is None
+
+
+def test_a_merge_counts_even_when_the_sweep_ran_on_a_detached_head_or_a_tag(repo):
+    root = repo(FILES)
+    git(root, "tag", "v1")
+    git(root, "checkout", "-q", "--detach")
+    proposals = sweep(root).proposals
+    git(root, "checkout", "-q", "main")
+    for o in proposals:
+        git(root, "merge", "-q", "--no-edit", o.branch)
+        git(root, "branch", "-d", o.branch)
+    rows = json.loads(cli(root, "feedback", "list", "--format", "json").stdout)["proposals"]
+    assert {r["status"] for r in rows} == {"accepted"}
+
+
+def test_reject_never_deletes_a_branch_someone_built_on(repo):
+    root = repo(FILES)
+    first = by_file(sweep(root))
+    branch = first["a.py"].branch
+    git(root, "checkout", "-q", branch)
+    write_files(root, {"mine.py": "MINE = 1\n"})
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "my work on top")
+    done = cli(root, "feedback", "reject", first["a.py"].id)
+    assert done.returncode == 0 and "it stays" in done.stdout
+    assert git(root, "symbolic-ref", "--short", "HEAD") == branch
+    assert (root / "mine.py").exists()

@@ -71,9 +71,12 @@ def decide(store: Store, ref: str, verdict: str, reason: str | None) -> dict:
         "reason": reason,
     }
     store.ledger.append([record])
-    if verdict == "down":
-        LocalForge(store.git).withdraw(proposal["branch"])
-    return proposal
+    kept = (
+        LocalForge(store.git).withdraw(proposal["branch"], proposal.get("commit"))
+        if verdict == "down"
+        else None
+    )
+    return {**proposal, "kept": kept}
 
 
 def resume(store: Store, principle: str) -> None:

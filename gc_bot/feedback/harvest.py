@@ -46,9 +46,8 @@ def harvest_local(git: Git, ledger: Ledger, state: FeedbackState) -> list[dict]:
 
 
 def _verdict(git: Git, proposal: dict, me: str) -> tuple[str, str] | None:
-    commit, base = proposal.get("commit"), proposal.get("base")
-    base_tip = git.rev(base) if base and base != "HEAD" else None
-    if commit and base_tip and git.rev(commit) and git.patch_applied(commit, base_tip):
+    commit = proposal.get("commit")
+    if commit and git.rev(commit) and _merged_somewhere(git, commit, proposal.get("base")):
         return "branch-merged", "up"
     branch = proposal["branch"]
     gone = (
@@ -57,3 +56,17 @@ def _verdict(git: Git, proposal: dict, me: str) -> tuple[str, str] | None:
     if gone and proposal.get("repo_id") == me:
         return "branch-deleted", "down"
     return None
+
+
+def _merged_somewhere(git: Git, commit: str, base: str | None) -> bool:
+    """Is the proposal's patch on its base, or on any other branch (a detached or tag base)?"""
+    candidates = [base] if base and base != "HEAD" else []
+    candidates += [
+        ref
+        for ref in git.branches("refs/heads/") | git.branches("refs/remotes/origin/")
+        if "/gc-bot/" not in ref and not ref.endswith("/HEAD")
+    ]
+    return any(
+        tip and git.patch_applied(commit, tip)
+        for tip in dict.fromkeys(git.rev(c) for c in candidates)
+    )
