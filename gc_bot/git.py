@@ -141,6 +141,16 @@ class Git:
                 self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
             return self.run("write-tree", env=env)
 
+    def changed_files(self) -> list[str]:
+        """Tracked files changed against HEAD and untracked ones, NUL-separated so any name survives."""
+        changed = self.run("diff", "--name-only", "-z", "HEAD").split("\0")
+        changed += self.run("ls-files", "--others", "--exclude-standard", "-z").split("\0")
+        return [path for path in changed if path]
+
+    def clean(self) -> None:
+        """Drop untracked and ignored files (what a test run leaves behind) in this worktree."""
+        self.run("clean", "-fdxq")
+
     # -- worktrees ------------------------------------------------------------------------
     def prune_worktrees(self) -> None:
         self.run("worktree", "prune", check=False)
@@ -159,9 +169,9 @@ class Git:
             shutil.rmtree(parent, ignore_errors=True)
             self.run("worktree", "prune", check=False)
 
-    def commit_worktree(self, path: Path, message: str) -> str:
-        """Commit everything changed in worktree `path` as gc-bot; returns the commit id."""
+    def commit_worktree(self, path: Path, message: str, files: list[str] | None = None) -> str:
+        """Commit `files` (default: everything) in worktree `path` as gc-bot; returns the commit."""
         tree = Git(path)
-        tree.run("add", "-A")
+        tree.run("add", "-A", "--", *(files or []))
         tree.run("commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message, env=BOT_IDENTITY)
         return tree.run("rev-parse", "HEAD")

@@ -26,7 +26,8 @@ from gc_bot.propose.planner import Proposal, plan
 JSON_VERSION = 1
 DIFF_RECORD_CHARS = 4000
 # Failures that say nothing about the proposal itself: it is tried again next run.
-OPERATIONAL = ("API error", "token budget")
+INTERNAL_ERROR = "internal error"
+OPERATIONAL = ("API error", "token budget", INTERNAL_ERROR)
 
 
 @dataclass
@@ -212,7 +213,7 @@ class _Run:
                 wave, queue = queue[:size], queue[size:]
                 budget -= len(wave)
                 for proposal, result in zip(
-                    wave, pool.map(lambda p: fix_proposal(context, p), wave), strict=True
+                    wave, pool.map(lambda p: _fix_safely(context, p), wave), strict=True
                 ):
                     outcome = self._result_outcome(proposal, result, taken)
                     if result.session:
@@ -337,6 +338,14 @@ class _Run:
             "session": session_path(o.id) if has_session else None,
             "at": at,
         }
+
+
+def _fix_safely(context: FixContext, proposal: Proposal) -> FixResult:
+    """One proposal's failure, whatever it is, is that proposal's outcome, not the run's end."""
+    try:
+        return fix_proposal(context, proposal)
+    except Exception as error:  # reported as an operational failure (exit 1), retried next run
+        return FixResult(proposal, error=f"{INTERNAL_ERROR}: {type(error).__name__}: {error}")
 
 
 def _agent(config: Config) -> Any:

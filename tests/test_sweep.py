@@ -276,3 +276,38 @@ def test_a_fix_never_removes_a_name_another_module_imports(repo):
         "removes names other modules import: `pkg.compat.join` (imported by pkg/user.py:1)"
         in o.reason
     )
+
+
+def test_what_the_test_command_leaves_behind_never_enters_a_proposal(repo):
+    root = repo(
+        {
+            **SLOPPY,
+            "gc-bot.toml": "test_command = \"python -c \\\"import pkg.mod; open('report.xml', 'w')\\\"\"\n",
+        }
+    )
+    report = sweep(root, max_prs=1)
+    [o] = [p for p in report.proposals if p.status == "proposed"]
+    files = git(root, "diff", "--name-only", "main", o.branch).split()
+    assert files == o.files
+
+
+def test_crlf_files_keep_their_line_endings(repo):
+    root = repo({"a.py": b"import os\r\n\r\nVALUE = 1\r\n"})
+    [o] = sweep(root).proposals
+    assert git(root, "diff", "--numstat", "main", o.branch).split()[:2] == ["0", "1"]
+    assert Git(root).show(f"{o.branch}:a.py") == b"\r\nVALUE = 1\r\n"
+
+
+def test_a_file_in_another_encoding_is_left_alone_not_a_crash(repo):
+    root = repo(
+        {"a.py": b"# -*- coding: latin-1 -*-\nimport os\nNAME = 'caf\xe9'\n", "b.py": "import re\n"}
+    )
+    [o] = sweep(root).proposals
+    assert o.status == "proposed" and o.files == ["b.py"]
+    assert Git(root).show("main:a.py") == Git(root).show(f"{o.branch}:a.py")
+
+
+def test_a_path_git_would_quote_is_fixed_like_any_other(repo):
+    root = repo({'my pkg/q"uote.py': "import os\n\nVALUE = 1\n"})
+    [o] = sweep(root).proposals
+    assert o.status == "proposed", o.reason

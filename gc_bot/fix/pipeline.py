@@ -61,7 +61,8 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
         if result.error is None:
             result.diff = Git(tree).run("diff", "--no-color")
             if ctx.commit:
-                result.commit = ctx.git.commit_worktree(tree, _message(principle, result))
+                files = list(result.proposal.files)
+                result.commit = ctx.git.commit_worktree(tree, _message(principle, result), files)
         return result
 
 
@@ -78,10 +79,12 @@ class _Fixing:
     used: list[str] = field(default_factory=list)
 
     def run(self) -> FixResult:
-        proposal = self.result.proposal
-        self.current = {
-            path: (self.tree / path).read_text(encoding="utf-8") for path in proposal.files
-        }
+        proposal = self._readable()
+        if not proposal.findings:
+            return replace(
+                self.result,
+                error="not UTF-8 text; gc-bot does not rewrite files in other encodings",
+            )
         last_reason = "no fixer applies"
         remaining = frozenset(proposal.fingerprints)
         fixers = [f for f in self.principle.fix if f != "none"]
@@ -109,6 +112,21 @@ class _Fixing:
         if self.used:  # a deterministic fix helped, a later fixer could not finish the job
             return self.narrow(self.validator.check(self.current).remaining)
         return replace(self.result, error=last_reason)
+
+    def _readable(self) -> Proposal:
+        """Read the proposal's files; one in another encoding is left out, with its findings."""
+        unreadable = set()
+        for path in self.result.proposal.files:
+            try:
+                self.current[path] = _read(self.tree / path)
+            except UnicodeDecodeError:
+                unreadable.add(path)
+        if unreadable:
+            narrowed = self.result.proposal.narrowed(lambda f: f.path not in unreadable)
+            self.result = replace(self.result, proposal=narrowed)
+            self.validator.files = narrowed.files
+            self.validator.targeted = frozenset(narrowed.fingerprints)
+        return self.result.proposal
 
     def deterministic(self, fixer: str) -> bool:
         """Apply a ruff or codemod fix to every file of the proposal; did it change anything?"""
@@ -161,6 +179,11 @@ class _Fixing:
 
     def done(self) -> FixResult:
         return _done(self.result, self.used, self.principle)
+
+
+def _read(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:  # keep CRLF as it is
+        return handle.read()
 
 
 def _deterministic_fix(

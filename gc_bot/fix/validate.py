@@ -44,7 +44,8 @@ class Validator:
 
     def write(self, contents: dict[str, str]) -> None:
         for path, text in contents.items():
-            (self.worktree / path).write_text(text, encoding="utf-8")
+            with open(self.worktree / path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)  # newline="": the file's own line endings, CRLF included
 
     def __call__(self, contents: dict[str, str]) -> str | None:
         """None when `contents` is a valid fix, else the reason it is not (sent to the agent)."""
@@ -59,8 +60,7 @@ class Validator:
 
     def check_worktree(self) -> Verdict:
         git = Git(self.worktree)
-        changed = git.run("diff", "--name-only", "HEAD").splitlines()
-        changed += git.run("ls-files", "--others", "--exclude-standard").splitlines()
+        changed = git.changed_files()
         stray = sorted((set(changed) - set(self.files)) | {p for p in changed if protected(p)})
         if stray:
             return Verdict(f"changes files outside this proposal: {', '.join(stray)}")
@@ -105,7 +105,10 @@ class Validator:
         if lines > self.max_diff_lines:
             return Verdict(f"the diff changes {lines} lines; the cap is {self.max_diff_lines}")
         if self.test_command:
-            return Verdict(_run_tests(self.worktree, self.test_command))
+            try:
+                return Verdict(_run_tests(self.worktree, self.test_command))
+            finally:
+                git.clean()  # caches and reports the tests leave must not become part of a fix
         return Verdict(None)
 
 
