@@ -281,3 +281,19 @@ def test_a_server_without_json_schema_gets_json_mode(repo, fake_openai):
     first, second = fake_openai.requests
     assert first.body["response_format"]["type"] == "json_schema"
     assert second.body["response_format"] == {"type": "json_object"}
+
+
+def test_silencing_a_finding_is_not_fixing_it(repo, fake_openai):
+    root = repo({"pkg/__init__.py": "", "pkg/sync.py": SYNC, "gc-bot.toml": "max_attempts = 2\n"})
+    noqa = {
+        **GOOD_EDIT,
+        "replace": 'def sync(items):\n    print("syncing", len(items))  # noqa: T201',
+    }
+    ignore = {
+        **GOOD_EDIT,
+        "replace": 'def sync(items):\n    print("syncing", len(items))  # gc-bot: ignore[no-print-in-library]',
+    }
+    fake_openai.answer(fix(noqa)).answer(fix(ignore))
+    [o] = sweep(root).proposals
+    assert o.status == "dropped"
+    assert "suppression comment" in fake_openai.requests[1].messages[-1]["content"]

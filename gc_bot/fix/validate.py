@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,6 +97,12 @@ class Validator:
             )
             for path in changed
         }
+        silenced = [path for path, (before, after) in changes.items() if _silences(before, after)]
+        if silenced:
+            return Verdict(
+                f"the change adds a suppression comment in {', '.join(silenced)}; "
+                "silencing a finding is not fixing it"
+            )
         still_imported = removed_imported_names(self.worktree, changes)
         if still_imported:
             return Verdict(
@@ -110,6 +117,16 @@ class Validator:
             finally:
                 git.clean()  # caches and reports the tests leave must not become part of a fix
         return Verdict(None)
+
+
+_SUPPRESSION = re.compile(
+    r"#\s*(?:noqa\b|gc-bot:\s*ignore|type:\s*ignore|pylint:\s*disable|nosec\b)", re.I
+)
+
+
+def _silences(before: str, after: str) -> bool:
+    """More suppression comments after the change than before (rewording one is fine)."""
+    return len(_SUPPRESSION.findall(after)) > len(_SUPPRESSION.findall(before))
 
 
 def _parse_problem(path: Path) -> str | None:
