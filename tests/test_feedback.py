@@ -216,3 +216,29 @@ def test_reject_never_deletes_a_branch_someone_built_on(repo):
     assert done.returncode == 0 and "it stays" in done.stdout
     assert git(root, "symbolic-ref", "--short", "HEAD") == branch
     assert (root / "mine.py").exists()
+
+
+def test_two_clones_ledgers_merge_so_pushing_stays_a_fast_forward(repo, tmp_path):
+    root = repo(FILES)
+    first = by_file(sweep(root))
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(root), str(origin)], check=True)
+    git(root, "remote", "add", "origin", str(origin))
+    git(root, "fetch", "-q", "origin")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
+    assert (
+        cli(clone, "feedback", "approve", first["a.py"].id, "--reason", "teammate").returncode == 0
+    )
+    git(clone, "push", "-q", "origin", "gc-bot/feedback")
+    assert cli(root, "feedback", "reject", first["b.py"].id, "--reason", "me").returncode == 0
+    git(root, "fetch", "-q", "origin")
+    assert (
+        cli(root, "feedback", "resume", "no-unused-code").returncode == 0
+    )  # a write after the fetch
+    git(root, "push", "-q", "origin", "gc-bot/feedback")  # fails unless the ledgers were merged
+    rows = {
+        r["id"]: r["status"]
+        for r in json.loads(cli(root, "feedback", "list", "--format", "json").stdout)["proposals"]
+    }
+    assert rows[first["a.py"].id] == "accepted" and rows[first["b.py"].id] == "rejected"

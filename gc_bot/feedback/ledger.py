@@ -82,24 +82,45 @@ class Ledger:
             fresh = list({r["key"]: r for r in fresh}.values())
             if not fresh and not sessions:
                 return 0
-            parent = self.git.rev(LOCAL_REF) or self.git.rev(REMOTE_REF)
-            current = (self.git.show(f"{parent}:{LEDGER_PATH}") or b"") if parent else b""
-            if current and not current.endswith(b"\n"):
-                current += b"\n"  # leave a torn last line on its own line, where reading skips it
+            parents, current, blobs = self._base()
             lines = b"".join(json.dumps(r, sort_keys=True).encode() + b"\n" for r in fresh)
-            blobs = {LEDGER_PATH: self.git.hash_blob(current + lines)}
+            blobs[LEDGER_PATH] = self.git.hash_blob(current + lines)
             for proposal_id, events in (sessions or {}).items():
                 payload = "".join(json.dumps(e, sort_keys=True) + "\n" for e in events).encode()
                 blobs[session_path(proposal_id)] = self.git.hash_blob(
                     gzip.compress(payload, mtime=0)
                 )
-            tree = self.git.tree_with(parent, blobs)
+            tree = self.git.tree_with(parents[0] if parents else None, blobs)
             kinds = sorted({r["type"] for r in fresh})
             commit = self.git.commit_tree(
-                tree, [parent] if parent else [], f"gc-bot: record {', '.join(kinds) or 'sessions'}"
+                tree, parents, f"gc-bot: record {', '.join(kinds) or 'sessions'}"
             )
             self.git.update_ref(LOCAL_REF, commit, self.git.rev(LOCAL_REF) or NO_COMMIT)
             return len(fresh)
+
+    def _base(self) -> tuple[list[str], bytes, dict[str, str]]:
+        """What a new commit builds on: its parents, the ledger text so far, blobs to carry over.
+
+        When a teammate's pushed ledger (`origin/`) has records this clone lacks, the commit
+        merges it (two parents, the union of both ledgers), so that pushing stays a fast-forward.
+        """
+        local, remote = self.git.rev(LOCAL_REF), self.git.rev(REMOTE_REF)
+        parent = local or remote
+        current = (self.git.show(f"{parent}:{LEDGER_PATH}") or b"") if parent else b""
+        if current and not current.endswith(b"\n"):
+            current += b"\n"  # leave a torn last line on its own line, where reading skips it
+        if not (local and remote) or self.git.is_ancestor(remote, local):
+            return ([parent] if parent else []), current, {}
+        known = {r["key"] for r in parse_lines(current, LOCAL_REF)}
+        theirs = [r for r in self._records_at(REMOTE_REF) if r["key"] not in known]
+        current += b"".join(json.dumps(r, sort_keys=True).encode() + b"\n" for r in theirs)
+        ours = set(self.git.run("ls-tree", "-r", "--name-only", local, "feedback/sessions").split())
+        carried = {}
+        for line in self.git.run("ls-tree", "-r", remote, "feedback/sessions").splitlines():
+            meta, path = line.split("\t", 1)
+            if path not in ours:
+                carried[path] = meta.split()[2]
+        return [local, remote], current, carried
 
     def session(self, proposal_id: str) -> list[dict] | None:
         for ref in (LOCAL_REF, REMOTE_REF):
