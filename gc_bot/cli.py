@@ -34,9 +34,11 @@ def _clear_errors():
 def _context(root: Path, flags: dict[str, Any] | None = None):
     from gc_bot.config import load_config
     from gc_bot.principles import load_principles, principles_dir_for
+    from gc_bot.scan.files import git_toplevel
 
-    config = load_config(root, flags)
-    principles = load_principles(principles_dir_for(root, config.principles))
+    top = git_toplevel(root) or root  # the repository's settings hold in every folder of it
+    config = load_config(top, flags)
+    principles = load_principles(principles_dir_for(top, config.principles))
     return config, principles
 
 

@@ -109,6 +109,9 @@ def _from_env(key: str, raw: str) -> Any:
     if key == "exclude":
         raw = raw.strip()
         if raw.startswith("["):
-            return json.loads(raw)
+            try:
+                return json.loads(raw)
+            except json.JSONDecodeError as error:
+                raise UsageError(f"GC_BOT_EXCLUDE is not a JSON list of globs: {error}") from None
         return [part.strip() for part in raw.split(",") if part.strip()]
     return raw

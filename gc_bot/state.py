@@ -15,5 +15,10 @@ def cache_dir() -> Path:
         import platformdirs
 
         base = Path(platformdirs.user_cache_dir("gc-bot", appauthor=False))
-    base.mkdir(parents=True, exist_ok=True)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(
+            f"gc-bot's cache folder {base} cannot be created: {error.strerror}"
+        ) from error
     return base

@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from gc_bot.config import Config, load_config
 from gc_bot.errors import UsageError
@@ -104,7 +108,26 @@ def sweep(
     """One sweep: harvest, scan, lessons, plan, fix and validate, forge, ledger."""
     if forge != "local":
         raise UsageError(f"forge {forge!r} is not available yet; use --forge local")
-    run = _Run.start(Git.open(root), {"base": base, "max_prs": max_prs}, dry_run, agent)
+    git = Git.open(root)
+    with _one_sweep_at_a_time(git):
+        return _sweep(git, {"base": base, "max_prs": max_prs}, dry_run, agent)
+
+
+@contextmanager
+def _one_sweep_at_a_time(git: Git) -> Iterator[None]:
+    lock_dir = git.common_dir() / "gc-bot"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(lock_dir / "sweep.lock"), timeout=0):
+            yield
+    except Timeout:
+        raise UsageError(
+            "another gc-bot sweep is running in this repository; try again when it ends"
+        ) from None
+
+
+def _sweep(git: Git, flags: dict[str, Any], dry_run: bool, agent: Any) -> SweepReport:
+    run = _Run.start(git, flags, dry_run, agent)
     findings = run.scan_base()
     candidates = run.candidates(findings)
     pending = run.state.pending()

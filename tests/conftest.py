@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gc_bot.config import KEYS
 from gc_bot.principles import STARTER_DIR, Principle, PrincipleSet
 
 pytest.register_assert_rewrite("tests.fake_openai")
@@ -24,8 +25,8 @@ def isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN", "GC_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    for name in ("EXCLUDE", "MODEL", "BASE", "MAX_PRS", "PRINCIPLES", "TEST_COMMAND"):
-        monkeypatch.delenv(f"GC_BOT_{name}", raising=False)
+    for key in KEYS:
+        monkeypatch.delenv(f"GC_BOT_{key.upper()}", raising=False)
 
 
 def starter_principle(principle_id: str, **options: object) -> PrincipleSet:

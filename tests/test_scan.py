@@ -325,3 +325,29 @@ def test_a_handler_that_says_why_it_swallows_is_a_decision_not_slop(repo, starte
     assert [(f.path, f.principle) for f in scan(root, starter).findings] == [
         ("b.py", "no-silent-except")
     ]
+
+
+def test_a_subdirectory_scan_uses_the_repository_settings(repo):
+    root = repo(
+        {
+            "pyproject.toml": '[tool.gc-bot]\nexclude = ["sub/gen/**"]\n',
+            "sub/gen/x.py": "import os\n",
+            "sub/a.py": "import os\n",
+        }
+    )
+    data = json.loads(run_cli("scan", str(root / "sub"), "--format", "json").stdout)
+    assert [f["path"] for f in data["findings"]] == ["a.py"]
+
+
+def test_an_unusable_cache_is_a_warning_not_a_failure(repo, tmp_path):
+    root = repo({"a.py": "import os\n"})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    bad = run_cli("scan", str(root), "--fail-on", "never", env={"XDG_CACHE_HOME": str(blocker)})
+    assert bad.returncode == 0 and "a.py" in bad.stdout and "Traceback" not in bad.stderr
+    corrupt = tmp_path / "corrupt"
+    (corrupt / "gc-bot").mkdir(parents=True)
+    (corrupt / "gc-bot" / "scan-v1.sqlite3").write_bytes(b"this is not a database" * 100)
+    done = run_cli("scan", str(root), "--fail-on", "never", env={"XDG_CACHE_HOME": str(corrupt)})
+    assert done.returncode == 0 and "a.py" in done.stdout and "Traceback" not in done.stderr
+    assert run_cli("config", str(root), env={"GC_BOT_EXCLUDE": "[bad"}).returncode == 2

@@ -10,11 +10,13 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
+from gc_bot.errors import OperationalError
 from gc_bot.git import Git
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,16 @@ class Ledger:
         lock_dir.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(lock_dir / "ledger.lock"), timeout=120)
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            with self._lock:
+                yield
+        except Timeout:
+            raise OperationalError(
+                f"the ledger stayed locked by another gc-bot ({self._lock.lock_file})"
+            ) from None
+
     def _records_at(self, ref: str) -> list[dict]:
         if self.git.rev(ref) is None:
             return []
@@ -76,7 +88,7 @@ class Ledger:
 
     def append(self, records: Iterable[dict], sessions: dict[str, list[dict]] | None = None) -> int:
         """Record what is new; returns how many records were added."""
-        with self._lock:
+        with self._locked():
             known = {r["key"] for r in self.read()}
             fresh = [r for r in records if r["key"] not in known]
             fresh = list({r["key"]: r for r in fresh}.values())

@@ -13,7 +13,7 @@ from typing import Any
 
 from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity_rank, split_lines
 from gc_bot.principles import PathFilter, Principle, PrincipleSet
-from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key
+from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key, open_cache
 from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
 from gc_bot.scan.files import Skipped, Tree, discover, read_source
 from gc_bot.scan.ruff import ruff_version, run_ruff, run_ruff_on_text
@@ -94,7 +94,7 @@ def scan(
         in_shard = shard is None or shard.owns(f.path)
         return not f.excluded and in_shard and (only is None or f.path in only)
 
-    cache: ScanCache = ScanCache() if use_cache else NoCache()
+    cache = open_cache() if use_cache else NoCache()
     try:
         fresh = _fill_entries(
             root, principles, files, reported, cache, (jobs or default_jobs(), progress)

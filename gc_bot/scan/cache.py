@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from gc_bot import __version__
 from gc_bot.state import cache_dir
 
+logger = logging.getLogger(__name__)
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _CHUNK = 500
 
@@ -36,6 +38,7 @@ class ScanCache:
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        self._db.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         keys = list(keys)
@@ -61,6 +64,15 @@ class ScanCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def open_cache() -> ScanCache:
+    """The cache, or none with a warning when it cannot be used: a scan never fails for it."""
+    try:
+        return ScanCache()
+    except (OSError, sqlite3.Error) as error:
+        logger.warning("scanning without a cache: %s", error)
+        return NoCache()
 
 
 class NoCache(ScanCache):

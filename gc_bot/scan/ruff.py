@@ -54,15 +54,30 @@ def ruff_binary() -> str:
 @cache
 def known_codes() -> frozenset[str]:
     """Every rule code this ruff knows, cached per ruff version (asking ruff costs ~0.1 s)."""
-    cached = cache_dir() / f"ruff-rules-{ruff_version()}.json"
-    if cached.exists():
-        return frozenset(json.loads(cached.read_text()))
+    cached = _rules_file()
+    try:
+        return frozenset(json.loads(cached.read_text())) if cached else _ask_ruff_for_codes()
+    except (OSError, ValueError):
+        codes = _ask_ruff_for_codes()
+    try:
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(sorted(codes)))
+        tmp.replace(cached)
+    except OSError:
+        pass  # an unwritable cache: ask ruff again next time
+    return codes
+
+
+def _rules_file() -> Path | None:
+    try:
+        return cache_dir() / f"ruff-rules-{ruff_version()}.json"
+    except OSError:
+        return None
+
+
+def _ask_ruff_for_codes() -> frozenset[str]:
     output = invoke_ruff(["rule", "--all", "--output-format", "json"], cwd=Path.cwd())
-    codes = sorted(rule["code"] for rule in json.loads(output) if rule.get("code"))
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(codes))
-    tmp.replace(cached)
-    return frozenset(codes)
+    return frozenset(rule["code"] for rule in json.loads(output) if rule.get("code"))
 
 
 def run_ruff(root: Path, paths: list[str], codes: list[str]) -> list[RuffHit]:
