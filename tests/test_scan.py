@@ -351,3 +351,19 @@ def test_an_unusable_cache_is_a_warning_not_a_failure(repo, tmp_path):
     done = run_cli("scan", str(root), "--fail-on", "never", env={"XDG_CACHE_HOME": str(corrupt)})
     assert done.returncode == 0 and "a.py" in done.stdout and "Traceback" not in done.stderr
     assert run_cli("config", str(root), env={"GC_BOT_EXCLUDE": "[bad"}).returncode == 2
+
+
+def test_a_tracked_file_deleted_from_the_tree_is_neither_scanned_nor_skipped(repo, starter):
+    root = repo({"a.py": "import os\n", "gone.py": "import re\n", "my file.py": "import sys\n"})
+    (root / "gone.py").unlink()
+    result = scan(root, starter)
+    assert result.skipped == [] and sorted({f.path for f in result.findings}) == [
+        "a.py",
+        "my file.py",
+    ]
+    sarif = json.loads(run_cli("scan", str(root), "--format", "sarif").stdout)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+    }
+    assert uris == {"a.py", "my%20file.py"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from gc_bot import __version__
 from gc_bot.findings import Finding
@@ -79,4 +80,4 @@ def _skipped(path: str, reason: str) -> dict[str, Any]:
 
 
 def _artifact(path: str) -> dict[str, str]:
-    return {"uri": path, "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}  # a URI: spaces and the like encoded

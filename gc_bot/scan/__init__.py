@@ -126,6 +126,8 @@ def _read(tree: Tree, exclude: Iterable[str], salt: str) -> tuple[list[_File], l
         # checks: a helper called only from an excluded script is not dead.
         excluded = bool(repo_exclude and repo_exclude.include.match_file(repo_path))
         read = read_source(tree.root, path)
+        if read is None:
+            continue
         if isinstance(read, Skipped):
             skipped += [] if excluded else [read]
             continue

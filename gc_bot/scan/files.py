@@ -106,9 +106,14 @@ def _walk_with_gitignore(root: Path) -> list[str]:
     return sorted(found)
 
 
-def read_source(root: Path, path: str) -> tuple[bytes, str] | Skipped:
-    """The file's bytes and decoded text (PEP 263 honoured), or why it cannot be scanned."""
+def read_source(root: Path, path: str) -> tuple[bytes, str] | Skipped | None:
+    """The file's bytes and decoded text (PEP 263 honoured), or why it cannot be scanned.
+
+    None for a tracked file deleted from the working tree: there is nothing to scan or skip.
+    """
     full = root / path
+    if not os.path.lexists(full):
+        return None
     try:
         info = full.lstat()
         if stat.S_ISLNK(info.st_mode):
