@@ -54,10 +54,6 @@ class Finding:
         data["rules"] = list(self.rules or (self.rule,))
         return data
 
-    @classmethod
-    def from_json(cls, data: dict) -> Finding:
-        return cls(**{**data, "rules": tuple(data.get("rules") or (data["rule"],))})
-
 
 def _span_text(lines: Sequence[str], line: int, end_line: int) -> str:
     end = min(end_line, line + _MAX_FINGERPRINT_LINES)

@@ -99,9 +99,6 @@ class Git:
     def update_ref(self, ref: str, new: str, old: str | None = None) -> None:
         self.run("update-ref", ref, new, *([old] if old is not None else []))
 
-    def delete_ref(self, ref: str) -> None:
-        self.run("update-ref", "-d", ref, check=False)
-
     def is_ancestor(self, commit: str, of: str) -> bool:
         return self.ok("merge-base", "--is-ancestor", commit, of)
 
@@ -118,9 +115,6 @@ class Git:
             ["git", "show", spec], cwd=self.root, capture_output=True, check=False
         )
         return done.stdout if done.returncode == 0 else None
-
-    def diff(self, old: str, new: str) -> str:
-        return self.run("diff", "--no-color", old, new)
 
     def hash_blob(self, data: bytes) -> str:
         return self.run("hash-object", "-w", "--stdin", input=data, text=False).decode().strip()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -34,6 +36,19 @@ def starter_principle(principle_id: str, **options: object) -> PrincipleSet:
     data = yaml.safe_load((STARTER_DIR / f"{principle_id}.yaml").read_text())
     data["detect"]["options"] = {**data["detect"].get("options", {}), **options}
     return PrincipleSet((Principle.model_validate(data),), STARTER_DIR)
+
+
+def run_gc_bot(
+    cwd: Path | None, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """The `gc-bot` command as a user runs it: a fresh interpreter, in `cwd`."""
+    return subprocess.run(
+        [sys.executable, "-m", "gc_bot", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def git(root: Path, *args: str) -> str:

@@ -6,14 +6,13 @@ import json
 import multiprocessing
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from gc_bot.feedback.decide import Store, decide
 from gc_bot.feedback.ledger import LEDGER_PATH, LOCAL_REF, Ledger
 from gc_bot.git import Git
 from gc_bot.sweep import sweep
-from tests.conftest import git, write_files
+from tests.conftest import git, run_gc_bot, write_files
 
 FILES = {
     "a.py": "import os\n\nVALUE = 1\n",
@@ -23,12 +22,6 @@ FILES = {
 }
 
 
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gc_bot", *args], cwd=root, capture_output=True, text=True
-    )
-
-
 def by_file(report, principle="no-unused-code"):
     return {o.files[0]: o for o in report.proposals if o.principle == principle}
 
@@ -36,7 +29,7 @@ def by_file(report, principle="no-unused-code"):
 def test_rejected_finding_is_not_proposed_again_until_its_code_changes(repo):
     root = repo(FILES)
     first = by_file(sweep(root))
-    done = cli(
+    done = run_gc_bot(
         root, "feedback", "reject", first["a.py"].id, "--reason", "os is imported for side effects"
     )
     assert done.returncode == 0, done.stderr
@@ -53,14 +46,16 @@ def test_rejected_finding_is_not_proposed_again_until_its_code_changes(repo):
 def test_merged_branch_counts_as_approval_once_and_cli_plus_merge_is_one(repo):
     root = repo(FILES)
     first = by_file(sweep(root))
-    assert cli(root, "feedback", "approve", first["a.py"].branch).returncode == 0
+    assert run_gc_bot(root, "feedback", "approve", first["a.py"].branch).returncode == 0
     git(root, "merge", "-q", "--no-edit", first["a.py"].branch)
     # a squash merge counts too
     git(root, "merge", "-q", "--squash", first["b.py"].branch)
     git(root, "commit", "-q", "-m", "squashed")
     sweep(root)
     sweep(root)
-    stats = json.loads(cli(root, "feedback", "stats", "--format", "json").stdout)["principles"]
+    stats = json.loads(run_gc_bot(root, "feedback", "stats", "--format", "json").stdout)[
+        "principles"
+    ]
     row = next(r for r in stats if r["principle"] == "no-unused-code")
     assert (row["proposed"], row["accepted"], row["rejected"], row["pending"]) == (2, 2, 0, 0)
     decisions = [r for r in Ledger(Git(root)).read() if r["type"] == "decision"]
@@ -76,16 +71,20 @@ def test_deleted_branch_counts_as_rejection_only_where_it_was_created(repo, tmp_
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
     # the teammate's clone has no gc-bot branches of its own: nothing counts as rejected there
-    assert cli(clone, "feedback", "stats", "--format", "json").returncode == 0
+    assert run_gc_bot(clone, "feedback", "stats", "--format", "json").returncode == 0
     git(root, "branch", "-D", first["b.py"].branch)
-    cli(root, "feedback", "list")
+    run_gc_bot(root, "feedback", "list")
     rows = {
         r["id"]: r
-        for r in json.loads(cli(root, "feedback", "list", "--format", "json").stdout)["proposals"]
+        for r in json.loads(run_gc_bot(root, "feedback", "list", "--format", "json").stdout)[
+            "proposals"
+        ]
     }
     assert rows[first["b.py"].id]["status"] == "rejected"
     assert rows[first["a.py"].id]["status"] == "pending"
-    clone_rows = json.loads(cli(clone, "feedback", "list", "--format", "json").stdout)["proposals"]
+    clone_rows = json.loads(run_gc_bot(clone, "feedback", "list", "--format", "json").stdout)[
+        "proposals"
+    ]
     assert {r["status"] for r in clone_rows} == {"pending"}  # the clone saw no rejection of its own
     assert Ledger(Git(clone)).read() and Git(clone).rev(LOCAL_REF) is None
 
@@ -93,12 +92,14 @@ def test_deleted_branch_counts_as_rejection_only_where_it_was_created(repo, tmp_
 def test_a_fresh_clone_sees_every_decision(repo, tmp_path):
     root = repo(FILES)
     first = by_file(sweep(root))
-    cli(root, "feedback", "reject", first["a.py"].id, "--reason", "keep it")
+    run_gc_bot(root, "feedback", "reject", first["a.py"].id, "--reason", "keep it")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
     rows = {
         r["id"]: r
-        for r in json.loads(cli(clone, "feedback", "list", "--format", "json").stdout)["proposals"]
+        for r in json.loads(run_gc_bot(clone, "feedback", "list", "--format", "json").stdout)[
+            "proposals"
+        ]
     }
     assert (
         rows[first["a.py"].id]["status"] == "rejected"
@@ -112,7 +113,10 @@ def test_pausing_after_enough_rejections_and_resume(repo):
     root = repo(FILES)
     first = by_file(sweep(root))
     for name, reason in (("a.py", "we keep these imports"), ("b.py", "re is re-exported")):
-        assert cli(root, "feedback", "reject", first[name].id, "--reason", reason).returncode == 0
+        assert (
+            run_gc_bot(root, "feedback", "reject", first[name].id, "--reason", reason).returncode
+            == 0
+        )
     write_files(root, {"d.py": "import json\n\nX = 3\n"})
     git(root, "add", "-A")
     git(root, "commit", "-qm", "more")
@@ -120,11 +124,11 @@ def test_pausing_after_enough_rejections_and_resume(repo):
     assert [p["principle"] for p in report.paused] == ["no-unused-code"]
     assert set(report.paused[0]["reasons"]) == {"we keep these imports", "re is re-exported"}
     assert not by_file(report)
-    text = cli(root, "sweep").stdout
+    text = run_gc_bot(root, "sweep").stdout
     assert "paused: no-unused-code" in text and "re is re-exported" in text
-    stats = cli(root, "feedback", "stats").stdout
+    stats = run_gc_bot(root, "feedback", "stats").stdout
     assert "PAUSED" in stats
-    assert cli(root, "feedback", "resume", "no-unused-code").returncode == 0
+    assert run_gc_bot(root, "feedback", "resume", "no-unused-code").returncode == 0
     resumed = sweep(root)
     assert resumed.paused == [] and by_file(resumed)["d.py"].status == "proposed"
 
@@ -132,7 +136,7 @@ def test_pausing_after_enough_rejections_and_resume(repo):
 def test_unknown_proposal_is_a_clear_error(repo):
     root = repo(FILES)
     sweep(root)
-    done = cli(root, "feedback", "approve", "no-such-id")
+    done = run_gc_bot(root, "feedback", "approve", "no-such-id")
     assert (
         done.returncode == 2 and "not a proposal" in done.stderr and "Traceback" not in done.stderr
     )
@@ -148,8 +152,8 @@ def test_a_torn_last_line_is_skipped_not_fatal(repo):
     tree = g.tree_with(g.rev(LOCAL_REF), {LEDGER_PATH: g.hash_blob(torn)})
     g.update_ref(LOCAL_REF, g.commit_tree(tree, [g.rev(LOCAL_REF)], "torn"))
     assert len(ledger.read()) == len(good.splitlines())
-    rows = json.loads(cli(root, "feedback", "list", "--format", "json").stdout)["proposals"]
-    assert cli(root, "feedback", "reject", rows[0]["id"]).returncode == 0
+    rows = json.loads(run_gc_bot(root, "feedback", "list", "--format", "json").stdout)["proposals"]
+    assert run_gc_bot(root, "feedback", "reject", rows[0]["id"]).returncode == 0
     assert len(ledger.read()) == len(good.splitlines()) + 1
 
 
@@ -185,7 +189,7 @@ def test_show_prints_the_proposal_and_its_decisions(repo):
     root = repo(FILES)
     first = by_file(sweep(root))
     decide(Store.open(root), first["a.py"].id, "down", "not now")
-    out = cli(root, "feedback", "show", first["a.py"].id).stdout
+    out = run_gc_bot(root, "feedback", "show", first["a.py"].id).stdout
     assert first["a.py"].branch in out and "down via cli" in out and "not now" in out
     assert "fixed without the agent" in out
     assert os.environ.get("GIT_DIR") is None
@@ -200,7 +204,7 @@ def test_a_merge_counts_even_when_the_sweep_ran_on_a_detached_head_or_a_tag(repo
     for o in proposals:
         git(root, "merge", "-q", "--no-edit", o.branch)
         git(root, "branch", "-d", o.branch)
-    rows = json.loads(cli(root, "feedback", "list", "--format", "json").stdout)["proposals"]
+    rows = json.loads(run_gc_bot(root, "feedback", "list", "--format", "json").stdout)["proposals"]
     assert {r["status"] for r in rows} == {"accepted"}
 
 
@@ -212,7 +216,7 @@ def test_reject_never_deletes_a_branch_someone_built_on(repo):
     write_files(root, {"mine.py": "MINE = 1\n"})
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "my work on top")
-    done = cli(root, "feedback", "reject", first["a.py"].id)
+    done = run_gc_bot(root, "feedback", "reject", first["a.py"].id)
     assert done.returncode == 0 and "it stays" in done.stdout
     assert git(root, "symbolic-ref", "--short", "HEAD") == branch
     assert (root / "mine.py").exists()
@@ -228,17 +232,24 @@ def test_two_clones_ledgers_merge_so_pushing_stays_a_fast_forward(repo, tmp_path
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
     assert (
-        cli(clone, "feedback", "approve", first["a.py"].id, "--reason", "teammate").returncode == 0
+        run_gc_bot(
+            clone, "feedback", "approve", first["a.py"].id, "--reason", "teammate"
+        ).returncode
+        == 0
     )
     git(clone, "push", "-q", "origin", "gc-bot/feedback")
-    assert cli(root, "feedback", "reject", first["b.py"].id, "--reason", "me").returncode == 0
+    assert (
+        run_gc_bot(root, "feedback", "reject", first["b.py"].id, "--reason", "me").returncode == 0
+    )
     git(root, "fetch", "-q", "origin")
     assert (
-        cli(root, "feedback", "resume", "no-unused-code").returncode == 0
+        run_gc_bot(root, "feedback", "resume", "no-unused-code").returncode == 0
     )  # a write after the fetch
     git(root, "push", "-q", "origin", "gc-bot/feedback")  # fails unless the ledgers were merged
     rows = {
         r["id"]: r["status"]
-        for r in json.loads(cli(root, "feedback", "list", "--format", "json").stdout)["proposals"]
+        for r in json.loads(run_gc_bot(root, "feedback", "list", "--format", "json").stdout)[
+            "proposals"
+        ]
     }
     assert rows[first["a.py"].id] == "accepted" and rows[first["b.py"].id] == "rejected"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -13,7 +11,7 @@ from gc_bot.examples import run_examples
 from gc_bot.feedback.learn import learn
 from gc_bot.principles import STARTER_DIR, load_principles
 from gc_bot.sweep import sweep
-from tests.conftest import git
+from tests.conftest import git, run_gc_bot
 
 FILES = {
     "a.py": "import os\n\nVALUE = 1\n",
@@ -28,17 +26,11 @@ ANSWER = {
 }
 
 
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gc_bot", *args], cwd=root, capture_output=True, text=True
-    )
-
-
 def rejected_twice(repo) -> Path:
     root = repo(FILES)
     for o in sweep(root).proposals:
         assert (
-            cli(
+            run_gc_bot(
                 root,
                 "feedback",
                 "reject",
@@ -77,7 +69,9 @@ def test_learn_proposes_guidance_that_passes_principles_test(repo, fake_openai, 
         and "b.py is imported for side effects" in prompt
     )
     assert fake_openai.requests[0].body["response_format"]["json_schema"]["name"] == "gc_bot_learn"
-    stats = json.loads(cli(root, "feedback", "stats", "--format", "json").stdout)["principles"]
+    stats = json.loads(run_gc_bot(root, "feedback", "stats", "--format", "json").stdout)[
+        "principles"
+    ]
     assert [(r["proposed"], r["rejected"]) for r in stats] == [
         (2, 2)
     ]  # learn proposals do not count
@@ -94,5 +88,5 @@ def test_an_example_that_does_not_hold_is_dropped_and_the_guidance_kept(repo, fa
 
 def test_learn_without_an_agent_is_a_clear_error(repo):
     root = rejected_twice(repo)
-    done = cli(root, "learn", "no-unused-code")
+    done = run_gc_bot(root, "learn", "no-unused-code")
     assert done.returncode == 2 and "needs an agent" in done.stderr

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pytest
 
 from gc_bot.examples import run_examples
 from gc_bot.principles import STARTER_DIR, PrincipleError, load_principles, principles_dir_for
+from tests.conftest import run_gc_bot
 
 GOOD = """\
 id: {id}
@@ -97,9 +96,7 @@ def test_several_bad_files_are_all_reported(tmp_path):
 def test_cli_reports_broken_principles_with_exit_2_and_no_traceback(repo):
     root = repo({"app.py": "x = 1\n"})
     write(root / "principles", "p.yaml", GOOD.format(id="p") + "unknown_key: 1\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "gc_bot", "scan", str(root)], capture_output=True, text=True
-    )
+    done = run_gc_bot(None, "scan", str(root))
     assert done.returncode == 2
     assert "p.yaml:7: unknown key 'unknown_key'" in done.stderr
     assert "Traceback" not in done.stderr
@@ -133,11 +130,7 @@ def test_principles_test_fails_loudly_on_a_wrong_example(tmp_path):
         GOOD.format(id="p")
         + "examples:\n  - bad: |\n      x = 1\n    good: |\n      try:\n          pass\n      except:\n          pass\n",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "gc_bot", "principles", "test", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
+    done = run_gc_bot(None, "principles", "test", str(tmp_path))
     assert done.returncode == 1
     assert "FAIL p example 1 (bad): bad example is not flagged" in done.stdout
     assert "FAIL p example 1 (good): good example is flagged" in done.stdout

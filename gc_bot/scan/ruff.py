@@ -30,10 +30,6 @@ class RuffHit:
     def to_json(self) -> list:
         return [self.code, self.line, self.column, self.end_line, self.end_column, self.message]
 
-    @classmethod
-    def from_json(cls, path: str, row: list) -> RuffHit:
-        return cls(path, *row)
-
 
 def ruff_version() -> str:
     return version("ruff")
