@@ -42,7 +42,11 @@ def _run_one(
         update={"detect": Detect(**{**principle.detect.model_dump(), "options": options})}
     )
     with tempfile.TemporaryDirectory(prefix="gc-bot-example-") as tmp:
-        target = Path(tmp) / example.path
+        target = (Path(tmp) / example.path).resolve()
+        if not target.is_relative_to(Path(tmp).resolve()):  # the model checks it; never trust
+            return ExampleOutcome(
+                principle.id, index, kind, False, "example path leaves its folder"
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(code), encoding="utf-8")
         result = scan(Path(tmp), PrincipleSet((alone,), Path(tmp)), use_cache=False, jobs=1)

@@ -6,6 +6,7 @@ worktrees (outside the repository) and writes refs and commits through plumbing,
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -29,6 +30,24 @@ BOT_IDENTITY = {
 
 
 _WORKTREE_LOCK = threading.Lock()
+_NO_HOOKS_LOCK = threading.Lock()
+_no_hooks_dir: str | None = None
+
+
+def no_hooks() -> list[str]:
+    """`-c` options that turn the repository's hooks off for one git command.
+
+    `core.hooksPath` points at an empty folder of gc-bot's own, so no hook (`post-checkout` on
+    `worktree add`, `post-commit`, ...) runs, whatever the user's config or the tree under review
+    says (a relative hooksPath resolves inside the worktree, i.e. inside the base branch's
+    files). `core.fsmonitor` is another configured program git would start; it is off too.
+    """
+    global _no_hooks_dir
+    with _NO_HOOKS_LOCK:
+        if _no_hooks_dir is None or not os.path.isdir(_no_hooks_dir):
+            _no_hooks_dir = tempfile.mkdtemp(prefix="gc-bot-no-hooks-")
+            atexit.register(shutil.rmtree, _no_hooks_dir, True)
+        return ["-c", f"core.hooksPath={_no_hooks_dir}", "-c", "core.fsmonitor=false"]
 
 
 class GitError(OperationalError):
@@ -48,7 +67,7 @@ class Git:
         text: bool = True,
     ) -> str:
         done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args],
+            ["git", *no_hooks(), "-c", "core.quotepath=off", *args],
             cwd=self.root,
             input=input,
             capture_output=True,
@@ -64,7 +83,7 @@ class Git:
     def ok(self, *args: str) -> bool:
         return (
             subprocess.run(
-                ["git", *args], cwd=self.root, capture_output=True, check=False
+                ["git", *no_hooks(), *args], cwd=self.root, capture_output=True, check=False
             ).returncode
             == 0
         )
@@ -112,7 +131,7 @@ class Git:
 
     def show(self, spec: str) -> bytes | None:
         done = subprocess.run(
-            ["git", "show", spec], cwd=self.root, capture_output=True, check=False
+            ["git", *no_hooks(), "show", spec], cwd=self.root, capture_output=True, check=False
         )
         return done.stdout if done.returncode == 0 else None
 

@@ -42,6 +42,25 @@ class Example(_Strict):
     path: str = "example.py"
     options: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("path")
+    @classmethod
+    def _inside_its_folder(cls, value: str) -> str:
+        """Written into a temporary folder: never outside it (`../x.pth`, `/etc/x`)."""
+        parts = value.split("/")
+        if (
+            not value.strip()
+            or value.startswith(("/", "~"))
+            or "\\" in value
+            or re.match(r"[A-Za-z]:", value)
+            or ".." in parts
+            or any(ord(c) < 32 for c in value)
+        ):
+            raise ValueError(
+                f"example path {value!r} must be a relative path inside the example's folder "
+                "(no '..', not absolute, '/' as separator)"
+            )
+        return value
+
 
 class Principle(_Strict):
     id: str
