@@ -183,7 +183,11 @@ def show_config(root: Path) -> None:
 
 @main.command()
 @ROOT
-@click.option("--forge", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option(
+    "--forge",
+    type=click.Choice(["local", "github"]),
+    help="Where proposals go (default: github when GITHUB_REPOSITORY and a token are set, else local).",
+)
 @click.option("--base", help="Branch or commit to fix from (default: the current branch's HEAD).")
 @click.option(
     "--max-prs", type=click.IntRange(min=0), help="Cap on proposals pending at once (default 5)."
@@ -193,7 +197,7 @@ def show_config(root: Path) -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def sweep(
-    root: Path, forge: str, base: str | None, max_prs: int | None, dry_run: bool, fmt: str
+    root: Path, forge: str | None, base: str | None, max_prs: int | None, dry_run: bool, fmt: str
 ) -> None:
     """Fix what diverges from the principles, as small validated proposals."""
     import json

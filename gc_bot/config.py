@@ -34,6 +34,10 @@ class Settings(BaseModel):
     min_decisions: int = Field(5, ge=1)
     max_diff_lines: int = Field(200, ge=1)
     max_files_per_proposal: int = Field(3, ge=1)
+    max_open_prs: int = Field(5, ge=0)
+    trusted_associations: list[str] = Field(
+        default_factory=lambda: ["OWNER", "MEMBER", "COLLABORATOR"]
+    )
 
 
 KEYS = tuple(Settings.model_fields)
@@ -106,12 +110,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _from_env(key: str, raw: str) -> Any:
-    if key == "exclude":
+    if key in ("exclude", "trusted_associations"):
         raw = raw.strip()
         if raw.startswith("["):
             try:
                 return json.loads(raw)
             except json.JSONDecodeError as error:
-                raise UsageError(f"GC_BOT_EXCLUDE is not a JSON list of globs: {error}") from None
+                raise UsageError(
+                    f"GC_BOT_{key.upper()} is not a JSON list of strings: {error}"
+                ) from None
         return [part.strip() for part in raw.split(",") if part.strip()]
     return raw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -15,8 +16,8 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from gc_bot.config import Config, load_config
-from gc_bot.errors import UsageError
-from gc_bot.feedback.harvest import harvest_local, repo_id
+from gc_bot.errors import OperationalError, UsageError
+from gc_bot.feedback.harvest import repo_id
 from gc_bot.feedback.ledger import Ledger, now, session_path
 from gc_bot.feedback.state import FeedbackState, dropped_key
 from gc_bot.findings import Finding
@@ -24,7 +25,7 @@ from gc_bot.fix.pipeline import FixContext, FixResult, fix_proposal
 from gc_bot.fix.secrets import mask_secrets
 from gc_bot.git import Git
 from gc_bot.principles import Principle, PrincipleSet, load_principles, principles_dir_for
-from gc_bot.propose.local import LocalForge
+from gc_bot.propose.forge import Change, Forge, choose_forge, make_forge
 from gc_bot.propose.planner import Proposal, plan
 
 JSON_VERSION = 1
@@ -51,10 +52,14 @@ class Outcome:
     summary: str = ""
     diff: str = ""
     operational: bool = False
+    explanation: str = ""
+    proposal: Proposal | None = None  # what the forge publishes, findings included
 
     def to_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k not in ("diff", "operational")}
-        return data
+        return {k: v for k, v in self.__dict__.items() if k not in _INTERNAL_FIELDS}
+
+
+_INTERNAL_FIELDS = ("diff", "operational", "explanation", "proposal")
 
 
 @dataclass
@@ -99,18 +104,20 @@ def principle_digest(principle: Principle) -> str:
 def sweep(
     root: Path,
     *,
-    forge: str = "local",
+    forge: str | None = "local",
     base: str | None = None,
     max_prs: int | None = None,
     dry_run: bool = False,
     agent: Any = None,
 ) -> SweepReport:
-    """One sweep: harvest, scan, lessons, plan, fix and validate, forge, ledger."""
-    if forge != "local":
-        raise UsageError(f"forge {forge!r} is not available yet; use --forge local")
+    """One sweep: harvest, scan, lessons, plan, fix and validate, forge, ledger.
+
+    `forge=None` chooses github when a repository and a token are set, else local.
+    """
+    forge_name = choose_forge(forge, dict(os.environ))
     git = Git.open(root)
     with _one_sweep_at_a_time(git):
-        return _sweep(git, {"base": base, "max_prs": max_prs}, dry_run, agent)
+        return _sweep(git, {"base": base, "max_prs": max_prs}, forge_name, dry_run, agent)
 
 
 @contextmanager
@@ -126,15 +133,17 @@ def _one_sweep_at_a_time(git: Git) -> Iterator[None]:
         ) from None
 
 
-def _sweep(git: Git, flags: dict[str, Any], dry_run: bool, agent: Any) -> SweepReport:
-    run = _Run.start(git, flags, dry_run, agent)
+def _sweep(git: Git, flags: dict[str, Any], forge: str, dry_run: bool, agent: Any) -> SweepReport:
+    run = _Run.start(git, flags, forge, dry_run, agent)
     findings = run.scan_base()
     candidates = run.candidates(findings)
     pending = run.state.pending()
     run.report.proposals += [_pending_outcome(p) for p in pending]
-    outcomes, sessions = run.fix_in_waves(
-        candidates, findings, max(0, run.config.max_prs - len(pending))
-    )
+    slots = max(0, run.config.max_prs - len(pending))
+    forge_slots = run.forge.open_slots()
+    if forge_slots is not None:
+        slots = min(slots, max(0, forge_slots))
+    outcomes, sessions = run.fix_in_waves(candidates, findings, slots)
     run.report.proposals += outcomes
     run.report.tokens = sum(o.tokens for o in outcomes)
     if not dry_run:
@@ -153,20 +162,24 @@ class _Run:
     state: FeedbackState
     report: SweepReport
     agent: Any
+    forge: Forge
 
     @classmethod
-    def start(cls, git: Git, flags: dict[str, Any], dry_run: bool, agent: Any) -> _Run:
+    def start(
+        cls, git: Git, flags: dict[str, Any], forge_name: str, dry_run: bool, agent: Any
+    ) -> _Run:
         config = load_config(git.root, flags)
         principles = load_principles(principles_dir_for(git.root, config.principles))
         base_name, base_commit = git.resolve_base(config.base)
+        forge = make_forge(forge_name, git, config)
         git.prune_worktrees()
         ledger = Ledger(git)
         state = FeedbackState.from_records(ledger.read())
-        if not dry_run and harvest_local(git, ledger, state):
+        if not dry_run and forge.harvest(ledger, state):
             state = FeedbackState.from_records(ledger.read())
         agent = agent if agent is not None else _agent(config)
         report = SweepReport(base_name, base_commit, dry_run, agent=agent is not None)
-        return cls(git, config, principles, ledger, state, report, agent)
+        return cls(git, config, principles, ledger, state, report, agent, forge)
 
     def scan_base(self) -> list[Finding]:
         """Scan the committed tree of the base, never the user's uncommitted files."""
@@ -280,6 +293,7 @@ class _Run:
             return self._outcome(fixed, "pending", "already proposed", result.fixer)
         outcome = self._outcome(fixed, "proposed", None, result.fixer)
         outcome.commit, outcome.summary, outcome.diff = result.commit, result.summary, result.diff
+        outcome.explanation, outcome.proposal = result.explanation, fixed
         outcome.tokens, outcome.attempts = result.tokens, result.attempts
         return outcome
 
@@ -300,14 +314,14 @@ class _Run:
         )
 
     def publish_and_record(self, outcomes: list[Outcome], sessions: dict[str, list[dict]]) -> None:
-        """Branches for the new proposals; their records, the dropped ones and the run in the ledger."""
-        forge = LocalForge(self.git)
+        """The new proposals through the forge; their records, the dropped ones and the run in
+        the ledger; then the forge shares the ledger."""
         at = now()
         records = []
         for o in outcomes:
             if o.status == "proposed" and o.commit:
-                if not forge.exists(o.branch):
-                    forge.publish(o.branch, o.commit)
+                if not self._publish(o):
+                    continue
                 records.append(self._proposal_record(o, o.id in sessions, at))
             elif o.status == "dropped" and not o.operational:
                 records.append(self._dropped_record(o, o.id in sessions, at))
@@ -324,6 +338,32 @@ class _Run:
             }
         )
         self.ledger.append(records, sessions)
+        self.forge.share_ledger()
+
+    def _publish(self, o: Outcome) -> bool:
+        """One proposal to the forge; a failure is that proposal's (retried next run), not the run's."""
+        assert o.commit is not None and o.proposal is not None
+        change = Change(
+            proposal=o.proposal,
+            base=o.base,
+            base_commit=self.report.base_commit,
+            commit=o.commit,
+            fixer=o.fixer,
+            summary=o.summary,
+            explanation=o.explanation,
+            tokens=o.tokens,
+        )
+        try:
+            self.forge.publish(change)
+        except Exception as error:  # reported as an operational failure (exit 1), retried next run
+            what = (
+                str(error)
+                if isinstance(error, OperationalError)
+                else f"{INTERNAL_ERROR}: {error!r}"
+            )
+            o.status, o.reason, o.operational = "skipped", mask_secrets(what), True
+            return False
+        return True
 
     def _proposal_record(self, o: Outcome, has_session: bool, at: str) -> dict:
         return {

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from gc_bot.feedback.ledger import NO_COMMIT
+from typing import TYPE_CHECKING
+
+from gc_bot.feedback.harvest import harvest_local
+from gc_bot.feedback.ledger import NO_COMMIT, Ledger
+from gc_bot.feedback.state import FeedbackState
 from gc_bot.git import Git
+
+if TYPE_CHECKING:
+    from gc_bot.propose.forge import Change
 
 
 class LocalForge:
@@ -12,12 +19,20 @@ class LocalForge:
     def __init__(self, git: Git) -> None:
         self.git = git
 
+    def harvest(self, ledger: Ledger, state: FeedbackState) -> bool:
+        """Branches merged (up) or deleted unmerged (down) since the last look."""
+        return bool(harvest_local(self.git, ledger, state))
+
+    def open_slots(self) -> int | None:
+        return None
+
     def exists(self, branch: str) -> bool:
         return self.git.rev(f"refs/heads/{branch}") is not None
 
-    def publish(self, branch: str, commit: str) -> None:
+    def publish(self, change: Change) -> None:
         """Create the branch; never move one that exists (the user may have built on it)."""
-        self.git.update_ref(f"refs/heads/{branch}", commit, NO_COMMIT)
+        if not self.exists(change.branch):
+            self.git.update_ref(f"refs/heads/{change.branch}", change.commit, NO_COMMIT)
 
     def withdraw(self, branch: str, commit: str | None) -> str | None:
         """Delete the branch if it is still gc-bot's own; else say why it stays."""
@@ -31,3 +46,6 @@ class LocalForge:
             return f"{branch} is checked out; it stays"
         self.git.run("update-ref", "-d", ref, tip)
         return None
+
+    def share_ledger(self) -> None:
+        """The local ledger is already where the next local run reads it."""

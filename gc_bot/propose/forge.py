@@ -1,0 +1,80 @@
+"""The one interface the sweep talks to, whichever forge puts proposals in front of people.
+
+`local` keeps them as branches in this clone; `github` pushes them and opens pull requests.
+The sweep never knows which: it asks the forge for decisions made since the last run, how
+many new proposals may open, to publish each one, and to share the ledger once it is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from gc_bot.config import Config
+from gc_bot.errors import UsageError
+from gc_bot.feedback.ledger import Ledger
+from gc_bot.feedback.state import FeedbackState
+from gc_bot.git import Git
+from gc_bot.propose.planner import Proposal
+
+FORGES = ("local", "github")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One validated, committed proposal, ready to be put in front of people."""
+
+    proposal: Proposal
+    base: str
+    base_commit: str
+    commit: str
+    fixer: str
+    summary: str = ""
+    explanation: str = ""
+    tokens: int = 0
+
+    @property
+    def branch(self) -> str:
+        return self.proposal.branch
+
+
+class Forge(Protocol):
+    name: str
+
+    def harvest(self, ledger: Ledger, state: FeedbackState) -> bool:
+        """Record the decisions people made since the last look; True when any was new."""
+        ...
+
+    def open_slots(self) -> int | None:
+        """How many more proposals may open now, by the forge's own cap (None: no cap)."""
+        ...
+
+    def publish(self, change: Change) -> None:
+        """Put one change in front of people; raises OperationalError when that failed."""
+        ...
+
+    def withdraw(self, branch: str, commit: str | None) -> str | None:
+        """Take a proposal back (delete its branch); returns why it stays, if it does."""
+        ...
+
+    def share_ledger(self) -> None:
+        """After the ledger was written: make it reach the next run (push it, for a remote)."""
+        ...
+
+
+def choose_forge(name: str | None, env: dict[str, str]) -> str:
+    """`--forge`, else github when a repository and a token are set, else local."""
+    if name is not None:
+        if name not in FORGES:
+            raise UsageError(f"unknown forge {name!r}; choose one of {', '.join(FORGES)}")
+        return name
+    has_token = env.get("GC_BOT_TOKEN") or env.get("GITHUB_TOKEN")
+    return "github" if env.get("GITHUB_REPOSITORY") and has_token else "local"
+
+
+def make_forge(name: str, git: Git, config: Config) -> Forge:
+    if name == "local":
+        from gc_bot.propose.local import LocalForge
+
+        return LocalForge(git)
+    raise UsageError(f"forge {name!r} is not available yet; use --forge local")
