@@ -32,14 +32,14 @@ def _clear_errors():
 
 
 def _context(root: Path, flags: dict[str, Any] | None = None):
+    """The repository's settings and the principles in force (its settings hold in every folder)."""
     from gc_bot.config import load_config
-    from gc_bot.principles import load_principles, principles_dir_for
     from gc_bot.scan.files import git_toplevel
+    from gc_bot.selection import principles_in_force
 
-    top = git_toplevel(root) or root  # the repository's settings hold in every folder of it
+    top = git_toplevel(root) or root
     config = load_config(top, flags)
-    principles = load_principles(principles_dir_for(top, config.principles))
-    return config, principles
+    return config, principles_in_force(top, config)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,7 +93,8 @@ def scan(
             shard_spec = Shard.parse(shard) if shard else None
         except ValueError as error:
             raise click.UsageError(str(error)) from None
-        config, principles = _context(root, {"principles": principles_dir})
+        config, selection = _context(root, {"principles": principles_dir})
+        principles = selection.active
         with _progress(fmt == "text") as progress:
             result = run_scan(
                 root,
@@ -141,12 +142,17 @@ def principles() -> None:
 def principles_list(root: Path) -> None:
     """Show the principles that apply to ROOT."""
     with _clear_errors():
-        _, found = _context(root)
-    click.echo(f"{len(found)} principles from {found.source}")
+        _, selection = _context(root)
+    found = selection.loaded
+    click.echo(f"{len(selection.active)} of {len(found)} principles on, from {found.source}")
     for p in found:
+        active = selection.active.get(p.id)
+        severity = active.severity if active else "off"
         detect = ", ".join(filter(None, [p.detect.check, *p.detect.ruff]))
-        click.echo(f"  {p.id:<24} {p.severity:<8} fix: {'/'.join(p.fix):<14} {detect}")
+        click.echo(f"  {p.id:<24} {severity:<8} fix: {'/'.join(p.fix):<14} {detect}")
         click.echo(f"  {'':<24} {p.title}")
+        for note in filter(None, [selection.off.get(p.id), selection.severity.get(p.id)]):
+            click.echo(f"  {'':<24} {note}")
 
 
 @principles.command("test")
@@ -156,8 +162,8 @@ def principles_test(root: Path) -> None:
     from gc_bot.examples import run_examples
 
     with _clear_errors():
-        _, found = _context(root)
-        outcomes = run_examples(found)
+        _, selection = _context(root)
+        outcomes = run_examples(selection.loaded)
     failed = [o for o in outcomes if not o.passed]
     for o in outcomes:
         mark = "ok  " if o.passed else "FAIL"
@@ -169,16 +175,24 @@ def principles_test(root: Path) -> None:
 @main.command("config")
 @ROOT
 def show_config(root: Path) -> None:
-    """Print each effective setting and where it came from."""
-    from gc_bot.config import KEYS, load_config
+    """Print each effective setting and where it came from, and what it turns off."""
+    from gc_bot.config import KEYS
 
     with _clear_errors():
-        config = load_config(root)
+        config, selection = _context(root)
     for key in KEYS:
         click.echo(f"{key} = {getattr(config.settings, key)!r}  ({config.sources[key]})")
     click.echo(
         f"agent = {'on' if config.agent_enabled() else 'off'}  (OPENAI_API_KEY / OPENAI_BASE_URL)"
     )
+    click.echo(
+        f"principles in force: {len(selection.active)} of {len(selection.loaded)}"
+        f"  ({selection.loaded.source})"
+    )
+    for principle_id, why in selection.off.items():
+        click.echo(f"  off: {principle_id}: {why}")
+    for principle_id, change in selection.severity.items():
+        click.echo(f"  severity: {principle_id}: {change}")
 
 
 @main.command()

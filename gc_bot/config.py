@@ -7,7 +7,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,6 +20,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     principles: str | None = None
+    enable: list[str] = Field(default_factory=list)
+    disable: list[str] = Field(default_factory=list)
+    severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list)
     model: str = DEFAULT_MODEL
     base: str | None = None
@@ -109,15 +112,34 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: {error}") from None
 
 
+_LISTS = {
+    "exclude": "globs",
+    "trusted_associations": "strings",
+    "enable": "principle ids",
+    "disable": "principle ids",
+}
+
+
 def _from_env(key: str, raw: str) -> Any:
-    if key in ("exclude", "trusted_associations"):
-        raw = raw.strip()
+    """A list is JSON or comma-separated; `severity` is a JSON object or `id=level,...`."""
+    raw = raw.strip()
+    name = f"GC_BOT_{key.upper()}"
+    if key in _LISTS:
         if raw.startswith("["):
-            try:
-                return json.loads(raw)
-            except json.JSONDecodeError as error:
-                raise UsageError(
-                    f"GC_BOT_{key.upper()} is not a JSON list of strings: {error}"
-                ) from None
+            return _json(name, raw, f"a JSON list of {_LISTS[key]}")
         return [part.strip() for part in raw.split(",") if part.strip()]
+    if key == "severity":
+        if raw.startswith("{"):
+            return _json(name, raw, "a JSON object of principle id to severity")
+        pairs = [part.partition("=") for part in raw.split(",") if part.strip()]
+        if any(not sep for _, sep, _ in pairs):
+            raise UsageError(f"{name} is not 'principle-id=level,...' (e.g. small-functions=info)")
+        return {k.strip(): v.strip() for k, _, v in pairs}
     return raw
+
+
+def _json(name: str, raw: str, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{name} is not {what}: {error}") from None

@@ -66,6 +66,7 @@ class Principle(_Strict):
     id: str
     title: str
     severity: Literal["error", "warning", "info"] = "warning"
+    enabled: bool = True  # false: shipped off, until a team's `enable` names it
     rationale: str
     detect: Detect
     paths: Paths = Field(default_factory=Paths)

@@ -24,9 +24,10 @@ from gc_bot.findings import Finding
 from gc_bot.fix.pipeline import FixContext, FixResult, fix_proposal
 from gc_bot.fix.secrets import mask_secrets
 from gc_bot.git import Git
-from gc_bot.principles import Principle, PrincipleSet, load_principles, principles_dir_for
+from gc_bot.principles import Principle, PrincipleSet
 from gc_bot.propose.forge import Change, Forge, choose_forge, make_forge
 from gc_bot.propose.planner import Proposal, plan
+from gc_bot.selection import principles_in_force
 
 JSON_VERSION = 1
 DIFF_RECORD_CHARS = 4000
@@ -169,7 +170,7 @@ class _Run:
         cls, git: Git, flags: dict[str, Any], forge_name: str, dry_run: bool, agent: Any
     ) -> _Run:
         config = load_config(git.root, flags)
-        principles = load_principles(principles_dir_for(git.root, config.principles))
+        principles = principles_in_force(git.root, config).active
         base_name, base_commit = git.resolve_base(config.base)
         forge = make_forge(forge_name, git, config)
         git.prune_worktrees()
