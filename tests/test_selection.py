@@ -113,7 +113,9 @@ def test_a_principle_shipped_off_is_turned_on_by_enable(repo, monkeypatch):
 
 
 def test_enable_and_disable_of_one_id_in_one_place_is_an_error(tmp_path):
-    (tmp_path / "gc-bot.toml").write_text('enable = ["small-functions"]\ndisable = ["small-functions"]\n')
+    (tmp_path / "gc-bot.toml").write_text(
+        'enable = ["small-functions"]\ndisable = ["small-functions"]\n'
+    )
     with pytest.raises(UsageError, match="both in enable and disable"):
         principles_in_force(tmp_path, load_config(tmp_path))
 
