@@ -394,3 +394,25 @@ def learn(principle: str, root: Path) -> None:
     )
     click.echo(result.diff)
     click.echo(f"look: git log -p -1 {result.branch}; merge it to adopt the new guidance")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Overwrite the files that exist already.")
+def init(path: Path, force: bool) -> None:
+    """Set up gc-bot in PATH: starter principles, the weekly workflows, a config table."""
+    from gc_bot.setup.init import next_steps, plan_init, write_plan
+
+    with _clear_errors():
+        plan = plan_init(path)
+    if plan.existing and not force:
+        click.echo("gc-bot init: these exist already; nothing was written:", err=True)
+        for existing in plan.existing:
+            click.echo(f"  {existing}", err=True)
+        click.echo("look at them, then run gc-bot init --force to overwrite them", err=True)
+        sys.exit(1)
+    written = write_plan(plan)
+    click.echo(f"gc-bot init: wrote {len(written)} files in {path.resolve()}")
+    for kept in plan.kept:
+        click.echo(f"  kept {kept} as it is")
+    click.echo(next_steps(plan))
