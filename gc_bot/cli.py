@@ -141,6 +141,8 @@ def principles() -> None:
 @ROOT
 def principles_list(root: Path) -> None:
     """Show the principles that apply to ROOT."""
+    from gc_bot.scan.kinds import describe
+
     with _clear_errors():
         _, selection = _context(root)
     found = selection.loaded
@@ -148,7 +150,7 @@ def principles_list(root: Path) -> None:
     for p in found:
         active = selection.active.get(p.id)
         severity = active.severity if active else "off"
-        detect = ", ".join(filter(None, [p.detect.check, *p.detect.ruff]))
+        detect = describe(p.detect)
         click.echo(f"  {p.id:<24} {severity:<8} fix: {'/'.join(p.fix):<14} {detect}")
         click.echo(f"  {'':<24} {p.title}")
         for note in filter(None, [selection.off.get(p.id), selection.severity.get(p.id)]):

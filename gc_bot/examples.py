@@ -28,12 +28,17 @@ def run_examples(principles: PrincipleSet) -> list[ExampleOutcome]:
             for kind in ("bad", "good"):
                 code = getattr(example, kind)
                 if code is not None:
-                    outcomes.append(_run_one(principle, index, kind, code, example))
+                    outcomes.append(_run_one(principles, principle, index, kind, code, example))
     return outcomes
 
 
 def _run_one(
-    principle: Principle, index: int, kind: str, code: str, example: Example
+    principles: PrincipleSet,
+    principle: Principle,
+    index: int,
+    kind: str,
+    code: str,
+    example: Example,
 ) -> ExampleOutcome:
     from gc_bot.scan import scan
 
@@ -49,7 +54,8 @@ def _run_one(
             )
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(code), encoding="utf-8")
-        result = scan(Path(tmp), PrincipleSet((alone,), Path(tmp)), use_cache=False, jobs=1)
+        # The set's own folder, so that a team's check beside it is found.
+        result = scan(Path(tmp), PrincipleSet((alone,), principles.source), use_cache=False, jobs=1)
     own = [f for f in result.findings if f.principle == principle.id]
     if result.skipped:
         return ExampleOutcome(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gc_bot.errors import GcBotError
 
 STARTER_DIR = Path(__file__).parent / "principles"
-FIXERS = ("ruff", "codemod", "agent", "none")
+FIXERS = ("ruff", "codemod", "pattern", "agent", "none")
 # libyaml's safe loader where it is installed: ten times faster on every command's start.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -26,9 +26,20 @@ class _Strict(BaseModel):
 
 
 class Detect(_Strict):
+    """How a principle finds what breaks it; each key belongs to one detect kind
+    (`gc_bot.scan.kinds` validates and describes them, one registry, no special cases)."""
+
     ruff: list[str] = Field(default_factory=list)
     check: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    # `pattern`: an ast-grep rule object (a string is shorthand for {pattern: ...}), with
+    # ast-grep's optional constraints, utils and transform, and a rewrite for `fix: pattern`.
+    pattern: str | dict[str, Any] | None = None
+    constraints: dict[str, Any] = Field(default_factory=dict)
+    utils: dict[str, Any] = Field(default_factory=dict)
+    transform: dict[str, Any] = Field(default_factory=dict)
+    rewrite: str | None = None
+    agent: bool = False  # `detect: agent`: a prose principle, checked by the agent
 
 
 class Paths(_Strict):
@@ -70,7 +81,9 @@ class Principle(_Strict):
     rationale: str
     detect: Detect
     paths: Paths = Field(default_factory=Paths)
-    fix: list[Literal["ruff", "codemod", "agent", "none"]] = Field(default_factory=lambda: ["none"])
+    fix: list[Literal["ruff", "codemod", "pattern", "agent", "none"]] = Field(
+        default_factory=lambda: ["none"]
+    )
     fix_unsafe: bool = False
     guidance: str = ""
     examples: list[Example] = Field(default_factory=list)
@@ -80,6 +93,15 @@ class Principle(_Strict):
     def _kebab_case(cls, value: str) -> str:
         if not _ID.match(value):
             raise ValueError(f"id {value!r} must be kebab-case (lowercase words joined by '-')")
+        return value
+
+    @field_validator("detect", mode="before")
+    @classmethod
+    def _agent_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value != "agent":
+                raise ValueError(f"detect is a mapping or the string 'agent', not {value!r}")
+            return {"agent": True}
         return value
 
     @field_validator("fix", mode="before")
@@ -177,7 +199,9 @@ def principles_dir_for(root: Path, configured: str | None = None) -> Path:
 def load_principles(folder: Path, validate: Validator | None = None) -> PrincipleSet:
     """Load every `*.yaml` in `folder`; raise one PrincipleError listing all problems."""
     if validate is None:
-        from gc_bot.scan.checks import validate_detect as validate
+        from gc_bot.scan.kinds import validator_for
+
+        validate = validator_for(folder)
     problems: list[PrincipleProblem] = []
     loaded: list[Principle] = []
     first_seen: dict[str, Path] = {}

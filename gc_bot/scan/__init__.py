@@ -16,6 +16,7 @@ from gc_bot.principles import PathFilter, Principle, PrincipleSet
 from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key, open_cache
 from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
 from gc_bot.scan.files import Skipped, Tree, discover, read_source
+from gc_bot.scan.kinds import team_dir
 from gc_bot.scan.ruff import ruff_version, run_ruff, run_ruff_on_text
 from gc_bot.scan.suppress import suppressed
 
@@ -180,12 +181,13 @@ def _specs(principles: PrincipleSet, repo_path: str, full: bool) -> tuple[CheckS
     from gc_bot.scan.checks import get_check
 
     specs = []
+    team = team_dir(principles.source)
     for p in principles:
         check = p.detect.check
         if check is None:
             continue
-        if get_check(check).cross_file or (full and p.applies_to(repo_path)):
-            specs.append(CheckSpec(p.id, check, p.detect.options))
+        if get_check(check, team).cross_file or (full and p.applies_to(repo_path)):
+            specs.append(CheckSpec(p.id, check, p.detect.options, team))
     return tuple(specs)
 
 
@@ -267,14 +269,14 @@ def _cross_file_findings(principles: PrincipleSet, files: list[_File], reported)
 
     found: list[Finding] = []
     by_path = {f.path: f for f in files}
+    team = team_dir(principles.source)
     for p in principles:
-        if p.detect.check is None or not get_check(p.detect.check).cross_file:
+        if p.detect.check is None or not get_check(p.detect.check, team).cross_file:
             continue
-        check = get_check(p.detect.check)
+        check = get_check(p.detect.check, team)
         facts = {f.path: f.entry["facts"][p.id] for f in files if p.id in f.entry.get("facts", {})}
-        for path, hits in check.combine(
-            facts, parse_options(p.detect.check, p.detect.options)
-        ).items():
+        options = parse_options(p.detect.check, p.detect.options, team)
+        for path, hits in check.combine(facts, options).items():
             f = by_path.get(path)
             if f is None or not reported(f) or not p.applies_to(f.repo_path):
                 continue

@@ -28,6 +28,7 @@ class CheckSpec:
     principle: str
     check: str
     options: dict[str, Any]
+    team: str | None = None  # the team's checks folder, for a check of its own
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def analyze(job: Job) -> dict[str, Any]:
     failures: list[str] = []
     for spec in job.specs:
         try:
-            result = get_check(spec.check).run(source, parse_options(spec.check, spec.options))
+            check = get_check(spec.check, spec.team)
+            result = check.run(source, parse_options(spec.check, spec.options, spec.team))
         except RecursionError:
             return {"error": "nested too deeply to analyse"}
         except Exception as error:  # a bug in one check must not sink the scan: report it, go on

@@ -1,8 +1,10 @@
-"""The check registry: built-in libcst checks, looked up by name.
+"""The check registry: built-in libcst checks and a team's own, looked up by name.
 
 Every module in this package defines one check and registers it with `@register`; the
-registry imports them all on first use. Checks know nothing of principle files: a principle
-names a check and passes it options, which the check's own `Options` model validates.
+registry imports them all on first use. A team's checks (`principles/checks/*.py`, written
+against `gc_bot.api`) register the same way and are looked up with the folder they came
+from. Checks know nothing of principle files: a principle names a check and passes it
+options, which the check's own `Options` model validates.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from gc_bot.principles import Principle
     from gc_bot.scan.parsed import ParsedFile
 
 
@@ -61,9 +63,15 @@ class Check:
 
 
 _REGISTRY: dict[str, type[Check]] = {}
+# While a team's module is imported, its registrations go here instead (see team_checks).
+_collecting: ContextVar[list[type[Check]] | None] = ContextVar("collecting", default=None)
 
 
 def register(check: type[Check]) -> type[Check]:
+    collected = _collecting.get()
+    if collected is not None:
+        collected.append(check)
+        return check
     if check.name in _REGISTRY and _REGISTRY[check.name] is not check:
         raise ValueError(f"two checks are named {check.name!r}")
     _REGISTRY[check.name] = check
@@ -82,98 +90,23 @@ def _load_all() -> None:
     import_submodules(__name__)
 
 
-def check_names() -> list[str]:
+def check_names(team: str | None = None) -> list[str]:
+    """Built-in checks, and the team's own from its `principles/checks/` folder `team`."""
+    return sorted(_checks(team))
+
+
+def get_check(name: str, team: str | None = None) -> Check:
+    return _checks(team)[name]()
+
+
+def parse_options(name: str, options: Mapping[str, Any], team: str | None = None) -> BaseModel:
+    return _checks(team)[name].Options.model_validate(dict(options))
+
+
+def _checks(team: str | None) -> dict[str, type[Check]]:
     _load_all()
-    return sorted(_REGISTRY)
+    if team is None:
+        return _REGISTRY
+    from gc_bot.scan.team_checks import load_team_checks
 
-
-def get_check(name: str) -> Check:
-    _load_all()
-    return _REGISTRY[name]()
-
-
-def parse_options(name: str, options: Mapping[str, Any]) -> BaseModel:
-    _load_all()
-    return _REGISTRY[name].Options.model_validate(dict(options))
-
-
-Problem = tuple[tuple[str | int, ...], str]  # (where in the YAML, what is wrong)
-
-
-def validate_detect(principle: Principle) -> list[Problem]:
-    """Problems with a principle's `detect` block and globs, each with its location in the YAML."""
-    detect = principle.detect
-    problems: list[Problem] = []
-    if not detect.ruff and not detect.check:
-        problems.append((("detect",), "detect needs `ruff` codes, a `check`, or both"))
-    if detect.check is not None:
-        problems += _check_problems(principle)
-    elif detect.options:
-        problems.append((("detect", "options"), "options are given but no `check` takes them"))
-    return problems + _ruff_problems(principle) + _glob_problems(principle)
-
-
-def _check_problems(principle: Principle) -> list[Problem]:
-    detect = principle.detect
-    if detect.check not in check_names():
-        return [
-            (
-                ("detect", "check"),
-                f"unknown check {detect.check!r} (known: {', '.join(check_names())})",
-            )
-        ]
-    problems: list[Problem] = []
-    variants = [(detect.options, ("detect", "options"))] + [
-        ({**detect.options, **ex.options}, ("examples", i, "options"))
-        for i, ex in enumerate(principle.examples)
-        if ex.options
-    ]
-    for options, loc in variants:
-        try:
-            parse_options(detect.check, options)
-        except ValidationError as error:
-            problems += [
-                (
-                    (*loc, *err["loc"]),
-                    f"option {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']}",
-                )
-                for err in error.errors()
-            ]
-    return problems
-
-
-def _ruff_problems(principle: Principle) -> list[Problem]:
-    from gc_bot.scan.ruff import known_codes
-
-    known = known_codes()
-    return [
-        (("detect", "ruff", index), f"unknown ruff rule code {code!r}")
-        for index, code in enumerate(principle.detect.ruff)
-        if code not in known
-    ]
-
-
-def _glob_problems(principle: Principle) -> list[Problem]:
-    problems: list[Problem] = []
-    for key in ("include", "exclude"):
-        for index, glob in enumerate(getattr(principle.paths, key)):
-            problem = _glob_problem(glob)
-            if problem:
-                problems.append((("paths", key, index), f"bad glob {glob!r}: {problem}"))
-    return problems
-
-
-def _glob_problem(glob: str) -> str | None:
-    import pathspec
-
-    if not glob.strip():
-        return "empty pattern"
-    if glob.startswith("/") and len(glob) > 1 and glob[1] == "/":
-        return "not relative to the repository"
-    try:
-        pathspec.GitIgnoreSpec.from_lines([glob])
-    except (ValueError, TypeError) as error:
-        return str(error)
-    if glob.count("[") != glob.count("]"):
-        return "unbalanced brackets"
-    return None
+    return {**_REGISTRY, **load_team_checks(team, frozenset(_REGISTRY))}
