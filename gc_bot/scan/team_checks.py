@@ -71,9 +71,7 @@ def _import(path: Path, name: str) -> tuple[list[type[Check]], str | None]:
         spec.loader.exec_module(module)
     except Exception as error:  # the team's code: any failure is reported, file and line
         sys.modules.pop(name, None)
-        return [], _problem(
-            path, _line(error, path), f"cannot load check module: {error!r}"
-        )
+        return [], _problem(path, _line(error, path), f"cannot load check module: {error!r}")
     finally:
         _collecting.reset(token)
     return [c for c in collected if _defined_in(c, module)], None
