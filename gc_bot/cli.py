@@ -279,6 +279,23 @@ def reject(proposal: str, reason: str | None, root: Path) -> None:
 
 
 @feedback.command()
+@REPO
+def sync(root: Path) -> None:
+    """Record what people said on gc-bot's GitHub pull requests (the sweep does this first)."""
+    from gc_bot.feedback.github_sync import run_sync
+
+    with _clear_errors():
+        forge, result = run_sync(root)
+    click.echo(f"synced {forge.describe()}")
+    click.echo(
+        f"{len(result.recorded)} new record(s); {result.ignored} signal(s) from people "
+        "without write access ignored"
+    )
+    for branch in result.deleted_branches:
+        click.echo(f"deleted branch {branch}")
+
+
+@feedback.command()
 @click.argument("principle")
 @REPO
 def resume(principle: str, root: Path) -> None:

@@ -76,6 +76,8 @@ class SweepReport:
     reported_only: int = 0
     suppressed: int = 0
     agent: bool = False
+    forge: str = "local"
+    forge_description: str = ""
 
     @property
     def failed(self) -> bool:
@@ -95,6 +97,7 @@ class SweepReport:
             "reported_only": self.reported_only,
             "suppressed_by_feedback": self.suppressed,
             "agent": self.agent,
+            "forge": self.forge,
         }
 
 
@@ -180,6 +183,7 @@ class _Run:
             state = FeedbackState.from_records(ledger.read())
         agent = agent if agent is not None else _agent(config)
         report = SweepReport(base_name, base_commit, dry_run, agent=agent is not None)
+        report.forge, report.forge_description = forge.name, forge.describe()
         return cls(git, config, principles, ledger, state, report, agent, forge)
 
     def scan_base(self) -> list[Finding]:
@@ -353,6 +357,7 @@ class _Run:
             summary=o.summary,
             explanation=o.explanation,
             tokens=o.tokens,
+            principle=self.principles.get(o.principle),
         )
         try:
             self.forge.publish(change)

@@ -11,6 +11,8 @@ def render_text(report: SweepReport) -> str:
     lines = [
         f"gc-bot sweep of {report.base} ({report.base_commit[:10]}){' [dry run]' if report.dry_run else ''}"
     ]
+    if report.forge != "local":
+        lines.append(f" proposing as {report.forge_description}")
     for o in report.proposals:
         head = f" {_MARK[o.status]} {o.status:<8} {o.principle:<24} {', '.join(o.files)}"
         lines.append(head)

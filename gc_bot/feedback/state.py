@@ -48,6 +48,7 @@ class FeedbackState:
     decisions: list[dict] = field(default_factory=list)  # every decision, oldest first
     dropped: dict[str, dict] = field(default_factory=dict)  # dropped key -> record
     resumed_at: dict[str, str] = field(default_factory=dict)  # principle -> time of last resume
+    findings_rejected: list[dict] = field(default_factory=list)  # a no for some findings only
 
     @classmethod
     def from_records(cls, records: list[dict]) -> FeedbackState:
@@ -63,6 +64,8 @@ class FeedbackState:
                 state.dropped[record["key"]] = record
             elif kind == "resume":
                 state.resumed_at[record["principle"]] = record["at"]
+            elif kind == "findings-rejected" and record.get("proposal") in state.proposals:
+                state.findings_rejected.append(record)
         return state
 
     def counted(self) -> list[dict]:
@@ -86,12 +89,13 @@ class FeedbackState:
         }
 
     def rejected_fingerprints(self) -> set[str]:
-        return {
+        whole = {
             fp
             for p in self.counted()
             if self.verdict(p["id"]) == "down"
             for fp in p["fingerprints"]
         }
+        return whole | {fp for r in self.findings_rejected for fp in r["fingerprints"]}
 
     def was_dropped(self, proposal: str, principle_digest: str) -> dict | None:
         return self.dropped.get(dropped_key(proposal, principle_digest))

@@ -15,6 +15,7 @@ from gc_bot.errors import UsageError
 from gc_bot.feedback.ledger import Ledger
 from gc_bot.feedback.state import FeedbackState
 from gc_bot.git import Git
+from gc_bot.principles import Principle
 from gc_bot.propose.planner import Proposal
 
 FORGES = ("local", "github")
@@ -32,6 +33,7 @@ class Change:
     summary: str = ""
     explanation: str = ""
     tokens: int = 0
+    principle: Principle | None = None
 
     @property
     def branch(self) -> str:
@@ -40,6 +42,10 @@ class Change:
 
 class Forge(Protocol):
     name: str
+
+    def describe(self) -> str:
+        """Where proposals go, for the run's output (never a secret)."""
+        ...
 
     def harvest(self, ledger: Ledger, state: FeedbackState) -> bool:
         """Record the decisions people made since the last look; True when any was new."""
@@ -77,4 +83,6 @@ def make_forge(name: str, git: Git, config: Config) -> Forge:
         from gc_bot.propose.local import LocalForge
 
         return LocalForge(git)
-    raise UsageError(f"forge {name!r} is not available yet; use --forge local")
+    from gc_bot.propose.github import GitHubForge
+
+    return GitHubForge(git, config)

@@ -19,6 +19,9 @@ class LocalForge:
     def __init__(self, git: Git) -> None:
         self.git = git
 
+    def describe(self) -> str:
+        return "local branches"
+
     def harvest(self, ledger: Ledger, state: FeedbackState) -> bool:
         """Branches merged (up) or deleted unmerged (down) since the last look."""
         return bool(harvest_local(self.git, ledger, state))
@@ -49,3 +52,4 @@ class LocalForge:
 
     def share_ledger(self) -> None:
         """The local ledger is already where the next local run reads it."""
+        return None
