@@ -195,6 +195,20 @@ def show_config(root: Path) -> None:
         click.echo(f"  off: {principle_id}: {why}")
     for principle_id, change in selection.severity.items():
         click.echo(f"  severity: {principle_id}: {change}")
+    _show_ruff_decisions(root, selection.active)
+
+
+def _show_ruff_decisions(root: Path, principles) -> None:
+    from gc_bot.scan.decisions import ruff_decisions
+    from gc_bot.scan.files import git_toplevel
+
+    lines = ruff_decisions(git_toplevel(root) or root, principles)
+    click.echo(
+        "the repository's ruff settings turn off: "
+        + ("nothing gc-bot checks" if not lines else "(they hide findings, never add any)")
+    )
+    for line in lines:
+        click.echo(f"  {line}")
 
 
 @main.command()

@@ -270,7 +270,7 @@ def test_config_precedence_file_env_flag(repo):
 def test_scan_of_a_subdirectory_matches_globs_from_the_top(repo, starter):
     root = repo({"sub/tests/test_a.py": "print(1)\n", "sub/lib.py": "print(1)\n"})
     paths = [f.path for f in scan(root / "sub", starter).findings]
-    assert paths == ["lib.py"]
+    assert paths == ["sub/lib.py"]
 
 
 def test_dogfood_this_repository_obeys_its_own_principles():
@@ -323,7 +323,7 @@ def test_a_subdirectory_scan_uses_the_repository_settings(repo):
         }
     )
     data = json.loads(run_gc_bot(None, "scan", str(root / "sub"), "--format", "json").stdout)
-    assert [f["path"] for f in data["findings"]] == ["a.py"]
+    assert [f["path"] for f in data["findings"]] == ["sub/a.py"]
 
 
 def test_an_unusable_cache_is_a_warning_not_a_failure(repo, tmp_path):

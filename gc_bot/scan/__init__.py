@@ -14,11 +14,11 @@ from typing import Any
 from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity_rank, split_lines
 from gc_bot.principles import PathFilter, Principle, PrincipleSet
 from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key, open_cache
+from gc_bot.scan.decisions import Decisions
 from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
 from gc_bot.scan.files import Skipped, Tree, discover, read_source
 from gc_bot.scan.kinds import team_dir
 from gc_bot.scan.ruff import ruff_version, run_ruff, run_ruff_on_text
-from gc_bot.scan.suppress import suppressed
 
 JSON_VERSION = 1
 
@@ -45,7 +45,7 @@ class Shard:
 
 @dataclass
 class ScanResult:
-    root: Path
+    root: Path  # the repository's top level: every path is relative to it
     findings: list[Finding]
     skipped: list[Skipped]
     stats: dict[str, Any] = field(default_factory=dict)
@@ -85,15 +85,19 @@ def scan(
     only: set[str] | None = None,
     progress: Callable[[int], Callable[[], None]] | None = None,
 ) -> ScanResult:
-    """Scan `root` against `principles`; `only` limits the reported files, never the facts read."""
+    """Scan `root` against `principles`; `only` limits the reported files, never the facts read.
+
+    A subfolder of a repository is scanned like a shard: findings under it, facts from every
+    file of the repository, paths relative to its top level.
+    """
     started = time.perf_counter()
-    root = root.resolve()
-    tree = discover(root)
+    root, folder, tree = _repository(root.resolve())
     files, skipped = _read(tree, exclude, cache_salt(principles.digest, ruff_version()))
 
     def reported(f: _File) -> bool:
         in_shard = shard is None or shard.owns(f.path)
-        return not f.excluded and in_shard and (only is None or f.path in only)
+        wanted = f.path.startswith(folder) and (only is None or f.path in only)
+        return not f.excluded and in_shard and wanted
 
     cache = open_cache() if use_cache else NoCache()
     try:
@@ -102,11 +106,13 @@ def scan(
         )
     finally:
         cache.close()
-    findings, problems = _collect(principles, files, reported)
-    skipped += problems
+    findings, problems = _collect(
+        principles, files, reported, Decisions.for_repository(root, principles)
+    )
+    skipped = [s for s in skipped + problems if s.path.startswith(folder)]
     stats = {
-        "files": len(tree.files),
-        "scanned": sum(1 for f in files if not f.excluded),
+        "files": sum(1 for path in tree.files if path.startswith(folder)),
+        "scanned": sum(1 for f in files if not f.excluded and f.path.startswith(folder)),
         "parsed": fresh,
         "cached": len(files) - fresh,
         "skipped": len(skipped),
@@ -115,6 +121,17 @@ def scan(
         "seconds": round(time.perf_counter() - started, 3),
     }
     return ScanResult(root, sorted(findings), sorted(skipped), stats)
+
+
+def _repository(root: Path) -> tuple[Path, str, Tree]:
+    """The repository's top level, the scanned folder in it ("" or "sub/dir/"), all its files."""
+    tree = discover(root)
+    if not tree.prefix:
+        return root, "", tree
+    top = root
+    for _ in tree.prefix.strip("/").split("/"):
+        top = top.parent
+    return top, tree.prefix, discover(top)
 
 
 def _read(tree: Tree, exclude: Iterable[str], salt: str) -> tuple[list[_File], list[Skipped]]:
@@ -157,9 +174,9 @@ def _fill_entries(root, principles, files: list[_File], reported, cache: ScanCac
 
 
 def _collect(
-    principles: PrincipleSet, files: list[_File], reported
+    principles: PrincipleSet, files: list[_File], reported, decisions: Decisions
 ) -> tuple[list[Finding], list[Skipped]]:
-    """Findings from the entries (suppressions honoured, merged, fingerprinted) and problems."""
+    """Findings from the entries (the team's decisions honoured, merged, fingerprinted) and problems."""
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     for f in files:
@@ -173,7 +190,7 @@ def _collect(
     )
     with_findings = {finding.path for finding in findings}
     lines_of = {f.path: split_lines(f.text) for f in files if f.path in with_findings}
-    findings = [f for f in findings if not suppressed(lines_of[f.path], f.line, f.principle)]
+    findings = [f for f in findings if decisions.keeps(f, lines_of[f.path])]
     return fingerprint_all(merge_same_place(findings), lines_of), skipped
 
 
