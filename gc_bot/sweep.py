@@ -284,6 +284,7 @@ class _Run:
             agent=self.agent,
             lessons=lessons,
             commit=not self.report.dry_run,
+            held=frozenset(state.rejected_fingerprints() | state.fingerprints_in_flight()),
         )
 
     def _result_outcome(self, proposal: Proposal, result: FixResult, taken: set[str]) -> Outcome:

@@ -26,6 +26,7 @@ class FixContext:
     agent: Any = None  # an AgentFixer when an agent is configured
     lessons: Callable[[str], Any] = lambda principle: None
     commit: bool = True  # False for --dry-run
+    held: frozenset[str] = frozenset()  # fingerprints rejected or held by other proposals
 
 
 @dataclass
@@ -53,6 +54,8 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
             files=proposal.files,
             targeted=frozenset(proposal.fingerprints),
             before=frozenset(f.fingerprint for f in ctx.base_findings if f.path in proposal.files),
+            base_findings=tuple(f for f in ctx.base_findings if f.path in proposal.files),
+            held=ctx.held - frozenset(proposal.fingerprints),
             exclude=ctx.exclude,
             test_command=ctx.test_command,
             max_diff_lines=ctx.max_diff_lines,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gc_bot.findings import Finding
 from gc_bot.fix.edits import protected
 from gc_bot.fix.exports import removed_imported_names
+from gc_bot.fix.guards import RESULT_GUARDS, TEXT_GUARDS, Change, first_refusal
 from gc_bot.git import Git
 from gc_bot.principles import PrincipleSet
 
@@ -31,7 +32,13 @@ class Verdict:
 
 @dataclass
 class Validator:
-    """Checks a candidate set of file contents in `worktree` (a checkout of the base)."""
+    """Checks a candidate set of file contents in `worktree` (a checkout of the base).
+
+    The checks run in order, cheapest and most dangerous first: paths, then the guards that
+    need only the edited text (capabilities, tests kept; nothing has run yet), then the files
+    are written, parsed and scanned, then the guards over the result (scope, correctness),
+    suppressions, removed names, the diff's size, and last the team's test command.
+    """
 
     worktree: Path
     principles: PrincipleSet
@@ -42,6 +49,9 @@ class Validator:
     exclude: Sequence[str] = ()
     test_command: str | None = None
     max_diff_lines: int = 200
+    base_findings: tuple[Finding, ...] = ()  # the base's findings in the proposal's files
+    held: frozenset[str] = frozenset()  # fingerprints people rejected or other proposals hold
+    _originals: dict[str, str] = field(default_factory=dict, repr=False)
 
     def write(self, contents: dict[str, str]) -> None:
         for path, text in contents.items():
@@ -56,8 +66,37 @@ class Validator:
         outside = sorted(set(contents) - set(self.files)) + [p for p in contents if protected(p)]
         if outside:
             return Verdict(f"edits files outside this proposal: {', '.join(outside)}")
+        change = self._change({p: t for p, t in contents.items() if t != self._original(p)})
+        refusal = first_refusal(TEXT_GUARDS, change)
+        if refusal:
+            return Verdict(refusal)
         self.write(contents)
         return self.check_worktree()
+
+    def _original(self, path: str) -> str:
+        if path not in self._originals:
+            data = Git(self.worktree).show(f"HEAD:{path}")
+            self._originals[path] = data.decode("utf-8", "replace") if data is not None else ""
+        return self._originals[path]
+
+    def _change(self, after: dict[str, str], **more: object) -> Change:
+        principle = self.principles.get(self.principle)
+        about = " ".join(
+            [principle.id, principle.title, principle.rationale, principle.guidance]
+            if principle
+            else [self.principle]
+        )
+        return Change(
+            before={path: self._original(path) for path in after},
+            after=after,
+            principle=self.principle,
+            targeted=tuple(f for f in self.base_findings if f.fingerprint in self.targeted),
+            base_findings=self.base_findings,
+            held=self.held,
+            about=about.lower(),
+            root=str(self.worktree),
+            **more,  # type: ignore[arg-type]
+        )
 
     def check_worktree(self) -> Verdict:
         git = Git(self.worktree)
@@ -90,13 +129,12 @@ class Validator:
             )
         if new:
             return Verdict("the change introduces new findings: " + _describe(new))
-        changes = {
-            path: (
-                git.run("show", f"HEAD:{path}", check=False),
-                (self.worktree / path).read_text(encoding="utf-8"),
-            )
-            for path in changed
-        }
+        texts = {path: (self.worktree / path).read_text(encoding="utf-8") for path in changed}
+        change = self._change(texts, after_findings=tuple(result.findings))
+        refusal = first_refusal(RESULT_GUARDS, change)
+        if refusal:
+            return Verdict(refusal)
+        changes = {path: (change.before[path], texts[path]) for path in changed}
         silenced = [path for path, (before, after) in changes.items() if _silences(before, after)]
         if silenced:
             return Verdict(
