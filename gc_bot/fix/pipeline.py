@@ -196,6 +196,10 @@ def _deterministic_fix(
         from gc_bot.fix.ruff_fix import ruff_fix
 
         return ruff_fix(tree, principle, path, text, findings)
+    if fixer == "pattern":
+        from gc_bot.fix.pattern_fix import pattern_fix
+
+        return pattern_fix(principle, text, findings)
     from gc_bot.fix.codemods import get_codemod
     from gc_bot.scan.checks import parse_options
 

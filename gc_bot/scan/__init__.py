@@ -17,7 +17,8 @@ from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key, open_ca
 from gc_bot.scan.decisions import Decisions
 from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
 from gc_bot.scan.files import Skipped, Tree, discover, read_source
-from gc_bot.scan.kinds import team_dir
+from gc_bot.scan.kinds import main_kind, team_dir
+from gc_bot.scan.pattern import PatternSpec, rule_config
 from gc_bot.scan.ruff import ruff_version, run_ruff, run_ruff_on_text
 
 JSON_VERSION = 1
@@ -208,6 +209,14 @@ def _specs(principles: PrincipleSet, repo_path: str, full: bool) -> tuple[CheckS
     return tuple(specs)
 
 
+def _patterns(principles: PrincipleSet, repo_path: str) -> tuple[PatternSpec, ...]:
+    return tuple(
+        PatternSpec(p.id, rule_config(p.detect), p.title)
+        for p in principles
+        if p.detect.pattern is not None and p.applies_to(repo_path)
+    )
+
+
 def _analyze(root, principles, todo: list[_File], reported, workers: int, progress) -> int:
     """Fill in `entry` for each file in `todo`; ruff runs beside the libcst pool."""
     if not todo:
@@ -223,7 +232,13 @@ def _analyze(root, principles, todo: list[_File], reported, workers: int, progre
             if not _is_utf8(f.data)
         ]
         jobs = [
-            Job(f.repo_path, f.text, _specs(principles, f.repo_path, reported(f))) for f in todo
+            Job(
+                f.repo_path,
+                f.text,
+                _specs(principles, f.repo_path, reported(f)),
+                _patterns(principles, f.repo_path) if reported(f) else (),
+            )
+            for f in todo
         ]
         done = progress(len(jobs)) if progress else None
         by_repo_path = {f.repo_path: f for f in todo}
@@ -254,6 +269,7 @@ def _file_findings(principles: PrincipleSet, f: _File) -> list[Finding]:
     found: list[Finding] = []
     applicable = [p for p in principles if p.applies_to(f.repo_path)]
     for p in applicable:
+        kind = main_kind(p.detect)
         for line, column, end_line, end_column, message in f.entry["hits"].get(p.id, ()):
             found.append(
                 _finding(
@@ -261,8 +277,8 @@ def _file_findings(principles: PrincipleSet, f: _File) -> list[Finding]:
                     f.path,
                     (line, column, end_line, end_column),
                     message,
-                    "libcst",
-                    p.detect.check,
+                    kind.source,
+                    p.detect.check or kind.name,
                 )
             )
     for code, line, column, end_line, end_column, message in f.entry.get("ruff", ()):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
+from gc_bot.scan.pattern import PatternSpec, run_patterns
+
 # Below this many files a process pool costs more than it saves.
 _POOL_THRESHOLD = 24
 # libcst's native parser overflows the C stack (a crash, not an exception) on a few thousand
@@ -36,6 +38,7 @@ class Job:
     path: str  # as principle globs see it
     text: str
     specs: tuple[CheckSpec, ...]
+    patterns: tuple[PatternSpec, ...] = ()  # ast-grep rules, run on one parse of their own
 
 
 def analyze(job: Job) -> dict[str, Any]:
@@ -71,6 +74,11 @@ def analyze(job: Job) -> dict[str, Any]:
             hits[spec.principle] = [list(hit) for hit in result.hits]
         if result.facts is not None:
             facts[spec.principle] = result.facts
+    if job.patterns:
+        try:
+            hits.update(run_patterns(job.text, job.patterns))
+        except Exception as error:  # ast-grep failing on one file must not sink the scan
+            failures.append(f"pattern rules failed: {type(error).__name__}: {error}")
     return {"hits": hits, "facts": facts, **({"failures": failures} if failures else {})}
 
 

@@ -172,6 +172,12 @@ def _check_problems(principle: Principle, folder: Path | None) -> list[Problem]:
     return problems
 
 
+def _pattern_problems(principle: Principle, folder: Path | None) -> list[Problem]:
+    from gc_bot.scan.pattern import rule_problems
+
+    return rule_problems(principle.detect)
+
+
 def _not_built(name: str) -> Callable[[Principle, Path | None], list[Problem]]:
     def problems(principle: Principle, folder: Path | None) -> list[Problem]:
         return [(("detect",), f"detect kind {name!r} is not available in this gc-bot yet")]
@@ -196,7 +202,7 @@ _BUILTIN = (
         ("pattern", "constraints", "utils", "transform", "rewrite"),
         "pattern",
         True,
-        _not_built("pattern"),
+        _pattern_problems,
         lambda d: "pattern",
     ),
     DetectKind("agent", ("agent",), "agent", True, _not_built("agent"), lambda d: "agent"),
