@@ -46,6 +46,9 @@ def _context(root: Path, flags: dict[str, Any] | None = None):
 @click.version_option(__version__, prog_name="gc-bot")
 def main() -> None:
     """gc-bot: garbage-collects the slop in a Python repository against its golden principles."""
+    from gc_bot import log
+
+    log.setup()
 
 
 @main.command()
@@ -241,11 +244,6 @@ def sweep(
     sys.exit(1 if report.failed else 0)
 
 
-@main.group()
-def feedback() -> None:
-    """Decide on proposals and see what the bot has learnt."""
-
-
 REPO = click.option(
     "--repo",
     "root",
@@ -255,6 +253,27 @@ REPO = click.option(
 )
 
 
+@main.group(invoke_without_command=True)
+@REPO
+@click.pass_context
+def feedback(ctx: click.Context, root: Path) -> None:
+    """Decide on proposals and see what the bot has learnt."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from gc_bot.feedback.decide import Store, proposal_rows
+
+    with _clear_errors():
+        store = Store.open(root)
+    click.echo(store.source.describe())
+    counts: dict[str, int] = {}
+    for row in proposal_rows(store):
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    click.echo(
+        ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no proposals yet"
+    )
+    click.echo(ctx.get_help().split("Commands:", 1)[-1].join(["commands:", ""]))
+
+
 def _decide(root: Path, proposal: str, verdict: str, reason: str | None) -> None:
     from gc_bot.feedback.decide import Store, decide
 
@@ -262,8 +281,12 @@ def _decide(root: Path, proposal: str, verdict: str, reason: str | None) -> None
         record = decide(Store.open(root), proposal, verdict, reason)
     word = "approved" if verdict == "up" else "rejected"
     click.echo(f"{word} {record['id']} ({record['principle']})")
-    if verdict == "up":
+    if record.get("restored"):
+        click.echo(record["restored"])
+    if verdict == "up" and record["exists"]:
         click.echo(f"merge it when you are ready: git merge {record['branch']}")
+    elif verdict == "up":
+        click.echo(f"its branch {record['branch']} is gone (merged or deleted); nothing to merge")
     elif record.get("kept"):
         click.echo(f"recorded; {record['kept']}")
     else:
@@ -332,9 +355,10 @@ def feedback_list(root: Path, fmt: str) -> None:
     from gc_bot.feedback.decide import Store, proposal_rows
 
     with _clear_errors():
-        rows = proposal_rows(Store.open(root))
+        store = Store.open(root)
+        rows = proposal_rows(store)
     if fmt == "json":
-        click.echo(json.dumps({"proposals": rows}, indent=2))
+        click.echo(json.dumps({"proposals": rows, "ledger": store.source.describe()}, indent=2))
         return
     for row in rows:
         reason = f"  ({row['reason']})" if row["reason"] else ""
@@ -343,6 +367,7 @@ def feedback_list(root: Path, fmt: str) -> None:
         )
     if not rows:
         click.echo("no proposals yet: run gc-bot sweep")
+    click.echo(store.source.describe())
 
 
 @feedback.command()
@@ -355,10 +380,11 @@ def stats(root: Path, fmt: str) -> None:
     from gc_bot.feedback.decide import Store
 
     with _clear_errors():
-        table = Store.open(root).stats()
+        store = Store.open(root)
+        table = store.stats()
     rows = [table[p].to_json() for p in sorted(table)]
     if fmt == "json":
-        click.echo(json.dumps({"principles": rows}, indent=2))
+        click.echo(json.dumps({"principles": rows, "ledger": store.source.describe()}, indent=2))
         return
     click.echo(
         f"{'principle':<26}{'proposed':>9}{'accepted':>9}{'rejected':>9}{'pending':>8}{'rate':>7}  paused"
@@ -369,6 +395,7 @@ def stats(root: Path, fmt: str) -> None:
             f"{r['principle']:<26}{r['proposed']:>9}{r['accepted']:>9}{r['rejected']:>9}{r['pending']:>8}{rate:>7}  "
             f"{'PAUSED' if r['paused'] else ''}"
         )
+    click.echo(store.source.describe())
 
 
 @feedback.command()

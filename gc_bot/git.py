@@ -50,6 +50,9 @@ def no_hooks() -> list[str]:
         return ["-c", f"core.hooksPath={_no_hooks_dir}", "-c", "core.fsmonitor=false"]
 
 
+NO_COMMIT = "0" * 40
+
+
 class GitError(OperationalError):
     pass
 
@@ -118,6 +121,13 @@ class Git:
     def update_ref(self, ref: str, new: str, old: str | None = None) -> None:
         self.run("update-ref", ref, new, *([old] if old is not None else []))
 
+    def update_refs(self, updates: dict[str, tuple[str, str | None]]) -> None:
+        """Move refs all at once or not at all: ref -> (new, expected old; None: must not exist)."""
+        lines = ["start"]
+        lines += [f"update {ref} {new} {old or NO_COMMIT}" for ref, (new, old) in updates.items()]
+        lines += ["prepare", "commit"]
+        self.run("update-ref", "--stdin", input="\n".join(lines) + "\n")
+
     def is_ancestor(self, commit: str, of: str) -> bool:
         return self.ok("merge-base", "--is-ancestor", commit, of)
 
@@ -165,6 +175,16 @@ class Git:
         self.run("clean", "-fdxq")
 
     # -- worktrees ------------------------------------------------------------------------
+    def checked_out(self, ref: str) -> str | None:
+        """The worktree that has branch `ref` checked out, if any: gc-bot never moves that one."""
+        worktree = None
+        for line in self.run("worktree", "list", "--porcelain", check=False).splitlines():
+            if line.startswith("worktree "):
+                worktree = line[len("worktree ") :]
+            elif line == f"branch {ref}":
+                return worktree
+        return None
+
     def prune_worktrees(self) -> None:
         self.run("worktree", "prune", check=False)
 

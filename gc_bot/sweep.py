@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 
 from gc_bot.config import Config, load_config
 from gc_bot.errors import OperationalError, UsageError
-from gc_bot.feedback.harvest import repo_id
+from gc_bot.feedback.harvest import load_state, repo_id
 from gc_bot.feedback.ledger import Ledger, now, session_path
 from gc_bot.feedback.state import FeedbackState, dropped_key
 from gc_bot.findings import Finding
@@ -178,9 +178,7 @@ class _Run:
         forge = make_forge(forge_name, git, config)
         git.prune_worktrees()
         ledger = Ledger(git)
-        state = FeedbackState.from_records(ledger.read())
-        if not dry_run and forge.harvest(ledger, state):
-            state = FeedbackState.from_records(ledger.read())
+        state, _ = load_state(git, ledger, harvest=None if dry_run else forge.harvest)
         agent = agent if agent is not None else _agent(config)
         report = SweepReport(base_name, base_commit, dry_run, agent=agent is not None)
         report.forge, report.forge_description = forge.name, forge.describe()

@@ -82,10 +82,17 @@ def test_deleted_branch_counts_as_rejection_only_where_it_was_created(repo, tmp_
     }
     assert rows[first["b.py"].id]["status"] == "rejected"
     assert rows[first["a.py"].id]["status"] == "pending"
-    clone_rows = json.loads(run_gc_bot(clone, "feedback", "list", "--format", "json").stdout)[
-        "proposals"
-    ]
-    assert {r["status"] for r in clone_rows} == {"pending"}  # the clone saw no rejection of its own
+    clone_rows = {
+        r["id"]: r["status"]
+        for r in json.loads(run_gc_bot(clone, "feedback", "list", "--format", "json").stdout)[
+            "proposals"
+        ]
+    }
+    # the clone fetched the team's rejection of b.py and decided nothing of its own
+    assert {i: s for i, s in clone_rows.items() if i != first["b.py"].id} == {
+        i: "pending" for i in clone_rows if i != first["b.py"].id
+    }
+    assert clone_rows[first["b.py"].id] == "rejected"
     assert Ledger(Git(clone)).read() and Git(clone).rev(LOCAL_REF) is None
 
 

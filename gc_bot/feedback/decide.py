@@ -8,8 +8,9 @@ from pathlib import Path
 
 from gc_bot.config import Config, load_config
 from gc_bot.errors import UsageError
-from gc_bot.feedback.harvest import harvest_local
+from gc_bot.feedback.harvest import load_state
 from gc_bot.feedback.ledger import Ledger, now
+from gc_bot.feedback.remote import LedgerSource
 from gc_bot.feedback.state import FeedbackState, PrincipleStats
 from gc_bot.git import Git
 from gc_bot.propose.local import LocalForge
@@ -23,15 +24,14 @@ class Store:
     ledger: Ledger
     state: FeedbackState
     config: Config
+    source: LedgerSource
 
     @classmethod
     def open(cls, root: Path) -> Store:
         git = Git.open(root)
         ledger = Ledger(git)
-        state = FeedbackState.from_records(ledger.read())
-        if harvest_local(git, ledger, state):
-            state = FeedbackState.from_records(ledger.read())
-        return cls(git, ledger, state, load_config(git.root))
+        state, source = load_state(git, ledger, harvest=LocalForge(git).harvest)
+        return cls(git, ledger, state, load_config(git.root), source)
 
     def find(self, ref: str) -> dict:
         """A proposal by id, branch name, or unambiguous id prefix."""
@@ -57,26 +57,43 @@ def _person(git: Git) -> str:
 
 
 def decide(store: Store, ref: str, verdict: str, reason: str | None) -> dict:
-    """Record a person's verdict; a rejection also deletes the proposal's branch."""
-    proposal = store.find(ref)
-    at = now()
-    record = {
-        "key": f"decision:{proposal['id']}:cli:{verdict}:{at}",
-        "type": "decision",
-        "proposal": proposal["id"],
-        "verdict": verdict,
-        "source": "cli",
-        "who": _person(store.git),
-        "at": at,
-        "reason": reason,
+    """Record a person's verdict, once; a rejection also deletes the proposal's branch.
+
+    Read, decide and write happen under the ledger lock, so two people's commands (or a
+    `reject` and a harvesting `stats`) never record one action twice. Approving what was
+    rejected recreates its branch from the recorded commit.
+    """
+    with store.ledger.locked():
+        store.state = FeedbackState.from_records(store.ledger.read())
+        proposal = store.find(ref)
+        before = store.state.verdict(proposal["id"])
+        at = now()
+        record = {
+            "key": f"decision:{proposal['id']}:cli:{verdict}:{at}",
+            "type": "decision",
+            "proposal": proposal["id"],
+            "verdict": verdict,
+            "source": "cli",
+            "who": _person(store.git),
+            "at": at,
+            "reason": reason,
+        }
+        forge = LocalForge(store.git)
+        restored = None
+        if verdict == "up" and before == "down":
+            restored = forge.restore(proposal["branch"], proposal.get("commit"))
+        store.ledger.append([record])
+        kept = (
+            forge.withdraw(proposal["branch"], proposal.get("commit"))
+            if verdict == "down"
+            else None
+        )
+    return {
+        **proposal,
+        "kept": kept,
+        "restored": restored,
+        "exists": forge.exists(proposal["branch"]),
     }
-    store.ledger.append([record])
-    kept = (
-        LocalForge(store.git).withdraw(proposal["branch"], proposal.get("commit"))
-        if verdict == "down"
-        else None
-    )
-    return {**proposal, "kept": kept}
 
 
 def resume(store: Store, principle: str) -> None:

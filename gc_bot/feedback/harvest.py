@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from gc_bot.feedback.ledger import Ledger, now
+from gc_bot.feedback.remote import LedgerSource, deepen_for, fetch_ledger
 from gc_bot.feedback.state import FeedbackState
 from gc_bot.git import Git
+
+Harvester = Callable[[Ledger, FeedbackState], object]
+
+
+def load_state(
+    git: Git, ledger: Ledger, *, harvest: Harvester | None
+) -> tuple[FeedbackState, LedgerSource]:
+    """The team's ledger, fetched, read and brought up to date by `harvest` (a forge's).
+
+    Harvesting reads and writes under the ledger lock, so a concurrent `reject` (which records
+    and deletes the branch under the same lock) is never also recorded as a deleted branch.
+    """
+    source = fetch_ledger(git)
+    if harvest is None:
+        return FeedbackState.from_records(ledger.read()), source
+    with ledger.locked():
+        state = FeedbackState.from_records(ledger.read())
+        deepen_for(git, state.pending())
+        if harvest(ledger, state):
+            state = FeedbackState.from_records(ledger.read())
+    return state, source
 
 
 def repo_id(git: Git) -> str:

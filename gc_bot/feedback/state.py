@@ -52,12 +52,19 @@ class FeedbackState:
 
     @classmethod
     def from_records(cls, records: list[dict]) -> FeedbackState:
+        """The state the (validated) records imply, whichever order they arrived in.
+
+        Proposals are indexed first, so a decision counts even when the record of its proposal
+        carries a later time (made again by a clone that could not see the team's ledger); a
+        proposal record never carries a verdict. Then decisions oldest first: the latest wins.
+        """
         state = cls()
-        for record in records:  # oldest first, so later verdicts win
-            kind = record.get("type")
-            if kind == "proposal":
+        for record in records:
+            if record["type"] == "proposal":
                 state.proposals.setdefault(record["id"], record)
-            elif kind == "decision" and record.get("proposal") in state.proposals:
+        for record in sorted(records, key=lambda r: r["at"]):
+            kind = record["type"]
+            if kind == "decision" and record["proposal"] in state.proposals:
                 state.verdicts[record["proposal"]] = record
                 state.decisions.append(record)
             elif kind == "dropped":

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gc_bot.feedback.harvest import harvest_local
-from gc_bot.feedback.ledger import NO_COMMIT, Ledger
+from gc_bot.feedback.ledger import Ledger
 from gc_bot.feedback.state import FeedbackState
-from gc_bot.git import Git
+from gc_bot.git import NO_COMMIT, Git
 
 if TYPE_CHECKING:
     from gc_bot.propose.forge import Change
@@ -37,6 +37,15 @@ class LocalForge:
         if not self.exists(change.branch):
             self.git.update_ref(f"refs/heads/{change.branch}", change.commit, NO_COMMIT)
 
+    def restore(self, branch: str, commit: str | None) -> str:
+        """Recreate a deleted branch at its recorded commit; says what it did."""
+        if self.exists(branch):
+            return f"{branch} still exists"
+        if not commit or self.git.rev(commit) is None:
+            return f"{branch} cannot be recreated: its commit is not in this clone"
+        self.git.update_ref(f"refs/heads/{branch}", commit, NO_COMMIT)
+        return f"recreated {branch} at {commit[:10]}"
+
     def withdraw(self, branch: str, commit: str | None) -> str | None:
         """Delete the branch if it is still gc-bot's own; else say why it stays."""
         ref = f"refs/heads/{branch}"
@@ -45,7 +54,7 @@ class LocalForge:
             return None
         if commit and tip != commit:
             return f"{branch} has commits of yours on top; it stays"
-        if f"branch {ref}" in self.git.run("worktree", "list", "--porcelain").splitlines():
+        if self.git.checked_out(ref):
             return f"{branch} is checked out; it stays"
         self.git.run("update-ref", "-d", ref, tip)
         return None
