@@ -178,7 +178,9 @@ class _Run:
         forge = make_forge(forge_name, git, config)
         git.prune_worktrees()
         ledger = Ledger(git)
-        state, _ = load_state(git, ledger, harvest=None if dry_run else forge.harvest)
+        state, _ = load_state(
+            git, ledger, harvest=None if dry_run else forge.harvest, fetch=forge.name == "local"
+        )
         agent = agent if agent is not None else _agent(config)
         report = SweepReport(base_name, base_commit, dry_run, agent=agent is not None)
         report.forge, report.forge_description = forge.name, forge.describe()

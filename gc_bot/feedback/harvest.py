@@ -14,19 +14,22 @@ Harvester = Callable[[Ledger, FeedbackState], object]
 
 
 def load_state(
-    git: Git, ledger: Ledger, *, harvest: Harvester | None
+    git: Git, ledger: Ledger, *, harvest: Harvester | None, fetch: bool = True
 ) -> tuple[FeedbackState, LedgerSource]:
     """The team's ledger, fetched, read and brought up to date by `harvest` (a forge's).
+
+    `fetch=False` leaves fetching to a forge that does it with its own credentials (github).
 
     Harvesting reads and writes under the ledger lock, so a concurrent `reject` (which records
     and deletes the branch under the same lock) is never also recorded as a deleted branch.
     """
-    source = fetch_ledger(git)
+    source = fetch_ledger(git) if fetch else LedgerSource(fetched="fetched by the forge")
     if harvest is None:
         return FeedbackState.from_records(ledger.read()), source
     with ledger.locked():
         state = FeedbackState.from_records(ledger.read())
-        deepen_for(git, state.pending())
+        if fetch:
+            deepen_for(git, state.pending())
         if harvest(ledger, state):
             state = FeedbackState.from_records(ledger.read())
     return state, source

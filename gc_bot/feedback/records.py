@@ -57,6 +57,19 @@ class DecisionRecord(Record):
     reason: Text | None = None
 
 
+class FindingsRejectedRecord(Record):
+    """A no for some findings of a proposal only (`reject --only`, a line comment on GitHub)."""
+
+    type: Literal["findings-rejected"]
+    at: Text
+    proposal: Name
+    fingerprints: list[Text]
+    verdict: Literal["down"] = "down"
+    source: Name
+    who: Text = ""
+    reason: Text | None = None
+
+
 class DroppedRecord(Record):
     type: Literal["dropped"]
     at: Text
@@ -89,6 +102,7 @@ class RunRecord(Record):
 MODELS: dict[str, type[Record]] = {
     "proposal": ProposalRecord,
     "decision": DecisionRecord,
+    "findings-rejected": FindingsRejectedRecord,
     "dropped": DroppedRecord,
     "resume": ResumeRecord,
     "run": RunRecord,
