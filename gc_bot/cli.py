@@ -309,10 +309,33 @@ def approve(proposal: str, reason: str | None, root: Path) -> None:
 @feedback.command()
 @click.argument("proposal")
 @click.option("--reason", help="Why; the agent is told to avoid this next time.")
+@click.option(
+    "--only",
+    "spots",
+    multiple=True,
+    metavar="PATH[:LINE]",
+    help="Reject only the findings there (path from the repository's top); release the rest.",
+)
 @REPO
-def reject(proposal: str, reason: str | None, root: Path) -> None:
+def reject(proposal: str, reason: str | None, spots: tuple[str, ...], root: Path) -> None:
     """Record a thumbs-down for PROPOSAL and delete its branch."""
-    _decide(root, proposal, "down", reason)
+    if spots:
+        _reject_only(root, proposal, list(spots), reason)
+    else:
+        _decide(root, proposal, "down", reason)
+
+
+def _reject_only(root: Path, proposal: str, spots: list[str], reason: str | None) -> None:
+    from gc_bot.feedback.decide import Store
+    from gc_bot.feedback.partial import reject_only
+
+    with _clear_errors():
+        done = reject_only(Store.open(root), proposal, spots, reason)
+    click.echo(
+        f"rejected {len(done.rejected)} finding(s) of {done.proposal['id']} "
+        f"({done.proposal['principle']}); {len(done.released)} released for the next sweep"
+    )
+    click.echo(done.kept or f"deleted branch {done.proposal['branch']}")
 
 
 @feedback.command()

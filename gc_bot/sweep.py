@@ -381,6 +381,9 @@ class _Run:
             "principle": o.principle,
             "principle_digest": principle_digest(self.principles.get(o.principle)),
             "fingerprints": o.fingerprints,
+            "lines": [[f.path, f.line, f.end_line, f.fingerprint] for f in o.proposal.findings]
+            if o.proposal
+            else [],
             "files": o.files,
             "branch": o.branch,
             "base": o.base,

@@ -99,9 +99,9 @@ class FeedbackState:
         whole = {
             fp
             for p in self.counted()
-            if self.verdict(p["id"]) == "down"
+            if self.verdict(p["id"]) == "down" and not self.verdicts[p["id"]].get("partial")
             for fp in p["fingerprints"]
-        }
+        }  # a partial no (`reject --only`) refuses only its findings-rejected fingerprints
         return whole | {fp for r in self.findings_rejected for fp in r["fingerprints"]}
 
     def was_dropped(self, proposal: str, principle_digest: str) -> dict | None:
