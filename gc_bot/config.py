@@ -31,6 +31,8 @@ class Settings(BaseModel):
     concurrency: int = Field(4, ge=1)
     token_budget: int = Field(200_000, ge=0)
     test_command: str | None = None
+    test_env: list[str] = Field(default_factory=list)  # variables the test command may see
+    test_timeout: int = Field(900, ge=1)  # seconds of wall clock for one run of it
     lessons_max_items: int = Field(3, ge=0)
     lessons_max_chars: int = Field(4000, ge=0)
     pause_below: float = Field(0.10, ge=0, le=1)
@@ -117,6 +119,7 @@ _LISTS = {
     "trusted_associations": "strings",
     "enable": "principle ids",
     "disable": "principle ids",
+    "test_env": "variable names",
 }
 
 

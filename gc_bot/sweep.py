@@ -280,6 +280,8 @@ class _Run:
             base_findings=findings,
             exclude=tuple(config.exclude),
             test_command=config.test_command,
+            test_timeout=config.test_timeout,
+            test_env=tuple(config.test_env),
             max_diff_lines=config.max_diff_lines,
             agent=self.agent,
             lessons=lessons,

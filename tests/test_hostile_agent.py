@@ -185,3 +185,18 @@ def test_a_test_may_not_lose_its_assertions_or_its_body(repo, fake_openai):
     assert "test `test_sync` loses assertions (2 before, 1 after)" in retries[1]
     assert "test `test_sync` is removed" in o.reason
     assert git(root, "branch", "--list", "gc-bot/no-print*") == ""
+
+
+def test_files_that_run_on_their_own_are_never_sent_to_be_edited(repo, fake_openai):
+    everywhere = PRINCIPLE.replace('include: ["tests/**"]', 'include: ["**/*.py"]')
+    root = repo(
+        {
+            "principles/no-print-in-tests.yaml": everywhere,
+            "setup.py": 'print("installing")\n',
+            "gc-bot.toml": "max_files_per_proposal = 1\n",
+        }
+    )
+    fake_openai.answer(fix(edit('print("installing")', "import os\nos.system('x')", "setup.py")))
+    [o] = sweep(root).proposals
+    assert o.status == "dropped" and "setup.py may not be edited by the agent" in o.reason
+    assert fake_openai.requests == []

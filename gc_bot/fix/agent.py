@@ -37,6 +37,7 @@ from gc_bot.fix.edits import (
     parse_answer,
     protected,
 )
+from gc_bot.fix.guards.capabilities import runs_on_its_own
 from gc_bot.fix.secrets import is_secret_file, mask_secrets
 
 if TYPE_CHECKING:
@@ -311,7 +312,11 @@ def _refuse_files(files: Mapping[str, str]) -> str | None:
     secret = sorted(path for path in files if is_secret_file(path))
     if secret:
         return f"refused: {', '.join(secret)} may hold secrets and is never sent to a model"
-    odd = sorted(path for path in files if normalise_path(path) != path or protected(path))
+    odd = sorted(
+        path
+        for path in files
+        if normalise_path(path) != path or protected(path) or runs_on_its_own(path)
+    )
     if odd:
         return f"refused: {', '.join(odd)} may not be edited by the agent"
     return None

@@ -22,6 +22,8 @@ class FixContext:
     base_findings: list[Finding]  # the scan of the base, every principle
     exclude: tuple[str, ...] = ()
     test_command: str | None = None
+    test_timeout: float = 900
+    test_env: tuple[str, ...] = ()
     max_diff_lines: int = 200
     agent: Any = None  # an AgentFixer when an agent is configured
     lessons: Callable[[str], Any] = lambda principle: None
@@ -58,6 +60,8 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
             held=ctx.held - frozenset(proposal.fingerprints),
             exclude=ctx.exclude,
             test_command=ctx.test_command,
+            test_timeout=ctx.test_timeout,
+            test_env=ctx.test_env,
             max_diff_lines=ctx.max_diff_lines,
         )
         result = _Fixing(ctx, principle, tree, validator, FixResult(proposal)).run()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,11 +10,14 @@ from pathlib import Path
 from gc_bot.findings import Finding
 from gc_bot.fix.edits import protected
 from gc_bot.fix.exports import removed_imported_names
+from gc_bot.fix.fence import run_fenced
 from gc_bot.fix.guards import RESULT_GUARDS, TEXT_GUARDS, Change, first_refusal
+from gc_bot.fix.secrets import mask_secrets
 from gc_bot.git import Git
 from gc_bot.principles import PrincipleSet
 
 TEST_TIMEOUT_SECONDS = 900
+TEST_OUTPUT_LINES = 30  # the end of a failing run's output, fed back and recorded
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Validator:
     before: frozenset[str]  # fingerprints in the proposal's files before the change
     exclude: Sequence[str] = ()
     test_command: str | None = None
+    test_timeout: float = TEST_TIMEOUT_SECONDS
+    test_env: tuple[str, ...] = ()  # variables the test command may see (`test_env`)
     max_diff_lines: int = 200
     base_findings: tuple[Finding, ...] = ()  # the base's findings in the proposal's files
     held: frozenset[str] = frozenset()  # fingerprints people rejected or other proposals hold
@@ -151,7 +155,9 @@ class Validator:
             return Verdict(f"the diff changes {lines} lines; the cap is {self.max_diff_lines}")
         if self.test_command:
             try:
-                return Verdict(_run_tests(self.worktree, self.test_command))
+                return Verdict(
+                    _run_tests(self.worktree, self.test_command, self.test_timeout, self.test_env)
+                )
             finally:
                 git.clean()  # caches and reports the tests leave must not become part of a fix
         return Verdict(None)
@@ -192,21 +198,26 @@ def _changed_lines(git: Git) -> int:
     return total
 
 
-def _run_tests(worktree: Path, command: str) -> str | None:
-    # The team's own configured command, never anything a model wrote.
-    try:
-        done = subprocess.run(
-            command,
-            shell=True,
-            cwd=worktree,
-            capture_output=True,
-            text=True,
-            timeout=TEST_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return f"the test command `{command}` timed out after {TEST_TIMEOUT_SECONDS}s"
+def _run_tests(
+    worktree: Path, command: str, timeout: float, allowed_env: Sequence[str]
+) -> str | None:
+    """The team's own configured command, never anything a model wrote; fenced (`fix.fence`)."""
+    done = run_fenced(command, worktree, timeout=timeout, allowed_env=allowed_env)
+    if done.timed_out:
+        return f"the test command `{command}` was stopped at its time limit ({timeout:g}s)"
     if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        return f"the test command `{command}` failed (exit {done.returncode}):\n{tail}"
+        return (
+            f"the test command `{command}` failed (exit {done.returncode}):\n"
+            + test_output_for_others(done.output)
+        )
     return None
+
+
+def test_output_for_others(output: str) -> str:
+    """A failing run's output as it may leave the process: its last lines, secrets masked."""
+    lines = output.strip().splitlines()
+    tail = lines[-TEST_OUTPUT_LINES:]
+    shown = "\n".join(line[:500] for line in tail)
+    if len(lines) > len(tail):
+        shown = f"[... {len(lines) - len(tail)} lines left out ...]\n" + shown
+    return mask_secrets(shown)

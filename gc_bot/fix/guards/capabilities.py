@@ -102,6 +102,42 @@ _BUILTINS = frozenset({"eval", "exec", "compile", "__import__", "__builtins__"})
 _WHAT: dict[str, str] = {name: kind for kind, names in _CAPABILITIES.items() for name in names}
 
 
+_STARTUP_NAMES = frozenset(
+    {
+        "setup.py",
+        "conftest.py",
+        "sitecustomize.py",
+        "usercustomize.py",
+        "noxfile.py",
+        "fabfile.py",
+        "pyproject.toml",
+        "setup.cfg",
+        "tox.ini",
+        "pytest.ini",
+        "makefile",
+        "dockerfile",
+        "manifest.in",
+        ".pre-commit-config.yaml",
+        ".gitlab-ci.yml",
+        ".travis.yml",
+        "azure-pipelines.yml",
+        "jenkinsfile",
+    }
+)
+_STARTUP_DIRS = (".github/", ".circleci/", ".gitlab/", ".buildkite/")
+
+
+def runs_on_its_own(path: str) -> bool:
+    """Files that run without anyone calling them: `*.pth`, `conftest.py`, build and CI files.
+
+    The agent never edits one, whatever its findings: an edit there would run on the next
+    `pip install`, test run, interpreter start or CI job.
+    """
+    lowered = path.lower()
+    name = lowered.rsplit("/", 1)[-1]
+    return name in _STARTUP_NAMES or name.endswith(".pth") or lowered.startswith(_STARTUP_DIRS)
+
+
 def new_capabilities(change: Change) -> str | None:
     """None, or which capability the change adds to which file (refused before anything runs)."""
     problems = []
