@@ -76,6 +76,12 @@ def main() -> None:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
 )
+@click.option(
+    "--agent",
+    "use_agent",
+    is_flag=True,
+    help="Check prose principles (detect: agent) with the configured agent.",
+)
 def scan(
     root: Path,
     fmt: str,
@@ -85,6 +91,7 @@ def scan(
     no_cache: bool,
     principles_dir: str | None,
     output: Path | None,
+    use_agent: bool,
 ) -> None:
     """Report where ROOT diverges from its golden principles."""
     from gc_bot.report import render
@@ -98,6 +105,7 @@ def scan(
             raise click.UsageError(str(error)) from None
         config, selection = _context(root, {"principles": principles_dir})
         principles = selection.active
+        reviewer = _reviewer(config) if use_agent else None
         with _progress(fmt == "text") as progress:
             result = run_scan(
                 root,
@@ -107,6 +115,7 @@ def scan(
                 shard=shard_spec,
                 use_cache=not no_cache,
                 progress=progress,
+                agent=reviewer,
             )
         report = render(result, principles, fmt)
         if output:
@@ -115,6 +124,12 @@ def scan(
             click.echo(report)
     if fail_on != "never" and result.at_or_above(fail_on):
         sys.exit(1)
+
+
+def _reviewer(config: Any) -> Any:
+    from gc_bot.scan.agent_review import reviewer_for
+
+    return reviewer_for(config)
 
 
 @contextmanager
@@ -167,13 +182,16 @@ def principles_test(root: Path) -> None:
     from gc_bot.examples import run_examples
 
     with _clear_errors():
-        _, selection = _context(root)
-        outcomes = run_examples(selection.loaded)
+        config, selection = _context(root)
+        outcomes = run_examples(selection.loaded, _reviewer(config))
     failed = [o for o in outcomes if not o.passed]
+    unchecked = [o for o in outcomes if not o.checked]
     for o in outcomes:
-        mark = "ok  " if o.passed else "FAIL"
+        mark = "FAIL" if not o.passed else "ok  " if o.checked else "skip"
         click.echo(f"{mark} {o.principle} example {o.index + 1} ({o.kind}): {o.detail}")
-    click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    more = f", {len(unchecked)} not checked (no agent)" if unchecked else ""
+    passed = len(outcomes) - len(failed) - len(unchecked)
+    click.echo(f"{passed} passed, {len(failed)} failed{more}")
     sys.exit(1 if failed else 0)
 
 

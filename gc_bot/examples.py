@@ -6,6 +6,7 @@ import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gc_bot.principles import Detect, Example, Principle, PrincipleSet
 
@@ -17,9 +18,14 @@ class ExampleOutcome:
     kind: str  # "bad" or "good"
     passed: bool
     detail: str
+    checked: bool = True  # False: a prose principle's example, with no agent to check it
 
 
-def run_examples(principles: PrincipleSet) -> list[ExampleOutcome]:
+NO_AGENT = "not checked (no agent)"
+
+
+def run_examples(principles: PrincipleSet, reviewer: Any = None) -> list[ExampleOutcome]:
+    """Every example's outcome; a prose principle's examples go to `reviewer`, if there is one."""
     outcomes = []
     for principle in principles:
         if not principle.examples:
@@ -27,21 +33,29 @@ def run_examples(principles: PrincipleSet) -> list[ExampleOutcome]:
         for index, example in enumerate(principle.examples):
             for kind in ("bad", "good"):
                 code = getattr(example, kind)
-                if code is not None:
-                    outcomes.append(_run_one(principles, principle, index, kind, code, example))
+                if code is None:
+                    continue
+                if principle.detect.agent and reviewer is None:
+                    outcomes.append(
+                        ExampleOutcome(principle.id, index, kind, True, NO_AGENT, False)
+                    )
+                else:
+                    outcomes.append(
+                        _run_one(principles, principle, (index, kind, code), example, reviewer)
+                    )
     return outcomes
 
 
 def _run_one(
     principles: PrincipleSet,
     principle: Principle,
-    index: int,
-    kind: str,
-    code: str,
+    case: tuple[int, str, str],  # index, "bad" or "good", the code
     example: Example,
+    reviewer: Any,
 ) -> ExampleOutcome:
     from gc_bot.scan import scan
 
+    index, kind, code = case
     options = {**principle.detect.options, **example.options}
     alone = principle.model_copy(
         update={"detect": Detect(**{**principle.detect.model_dump(), "options": options})}
@@ -55,7 +69,8 @@ def _run_one(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(code), encoding="utf-8")
         # The set's own folder, so that a team's check beside it is found.
-        result = scan(Path(tmp), PrincipleSet((alone,), principles.source), use_cache=False, jobs=1)
+        alone_set = PrincipleSet((alone,), principles.source)
+        result = scan(Path(tmp), alone_set, use_cache=False, jobs=1, agent=reviewer)
     own = [f for f in result.findings if f.principle == principle.id]
     if result.skipped:
         return ExampleOutcome(

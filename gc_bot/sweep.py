@@ -78,6 +78,7 @@ class SweepReport:
     agent: bool = False
     forge: str = "local"
     forge_description: str = ""
+    review: dict[str, Any] = field(default_factory=dict)  # prose principles: the agent's review
 
     @property
     def failed(self) -> bool:
@@ -97,6 +98,7 @@ class SweepReport:
             "reported_only": self.reported_only,
             "suppressed_by_feedback": self.suppressed,
             "agent": self.agent,
+            "review": self.review,
             "forge": self.forge,
         }
 
@@ -149,7 +151,8 @@ def _sweep(git: Git, flags: dict[str, Any], forge: str, dry_run: bool, agent: An
         slots = min(slots, max(0, forge_slots))
     outcomes, sessions = run.fix_in_waves(candidates, findings, slots)
     run.report.proposals += outcomes
-    run.report.tokens = sum(o.tokens for o in outcomes)
+    review_tokens = run.report.review.get("review", {}).get("tokens", 0)
+    run.report.tokens = review_tokens + sum(o.tokens for o in outcomes)
     if not dry_run:
         run.publish_and_record(outcomes, sessions)
     return run.report
@@ -191,9 +194,20 @@ class _Run:
         from gc_bot.scan import scan
 
         with self.git.worktree(self.report.base_commit) as tree:
-            findings = scan(tree, self.principles, exclude=self.config.exclude).findings
-        self.report.findings = len(findings)
-        return findings
+            result = scan(
+                tree, self.principles, exclude=self.config.exclude, agent=self._reviewer()
+            )
+        self.report.findings = len(result.findings)
+        self.report.review = {
+            key: result.stats[key] for key in ("review", "not_checked") if key in result.stats
+        }
+        return result.findings
+
+    def _reviewer(self) -> Any:
+        """Prose principles are reviewed when an agent is configured, on the run's budget."""
+        from gc_bot.scan.agent_review import reviewer_for
+
+        return reviewer_for(self.config, getattr(self.agent, "budget", None))
 
     def paused(self) -> set[str]:
         stats = self.state.stats(self.config.pause_below, self.config.min_decisions)

@@ -63,6 +63,11 @@ class Recorded:
     def messages(self) -> list[dict]:
         return self.body.get("messages", [])
 
+    @property
+    def schema(self) -> str | None:
+        """The name of the JSON schema the client asked for (`gc_bot_fix`, `gc_bot_review`)."""
+        return (self.body.get("response_format") or {}).get("json_schema", {}).get("name")
+
     def text(self, role: str) -> str:
         """All message contents of one role, joined."""
         return "\n".join(str(m.get("content", "")) for m in self.messages if m["role"] == role)

@@ -26,6 +26,8 @@ def render(result: ScanResult, principles: PrincipleSet) -> str:
         console.print(table)
     for s in result.skipped:
         console.print(f"skipped {s.path}: {s.reason}", highlight=False)
+    for line in _not_checked(result.stats.get("not_checked", ())):
+        console.print(line, highlight=False)
     counts = Counter(f.severity for f in result.findings)
     summary = (
         ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
@@ -39,3 +41,12 @@ def render(result: ScanResult, principles: PrincipleSet) -> str:
         highlight=False,
     )
     return buffer.getvalue().rstrip("\n")
+
+
+def _not_checked(entries) -> list[str]:
+    """Prose principles the agent did not check, one line per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for entry in entries:
+        what = entry["principle"] + (f" ({entry['path']})" if entry.get("path") else "")
+        by_reason.setdefault(entry["reason"], []).append(what)
+    return [f"not checked ({reason}): {', '.join(items)}" for reason, items in by_reason.items()]

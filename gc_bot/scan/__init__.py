@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity_rank, split_lines
 from gc_bot.principles import PathFilter, Principle, PrincipleSet
@@ -20,6 +20,9 @@ from gc_bot.scan.files import Skipped, Tree, discover, read_source
 from gc_bot.scan.kinds import main_kind, team_dir
 from gc_bot.scan.pattern import PatternSpec, rule_config
 from gc_bot.scan.ruff import ruff_version, run_ruff, run_ruff_on_text
+
+if TYPE_CHECKING:
+    from gc_bot.scan.agent_review import Reviewer
 
 JSON_VERSION = 1
 
@@ -85,6 +88,7 @@ def scan(
     use_cache: bool = True,
     only: set[str] | None = None,
     progress: Callable[[int], Callable[[], None]] | None = None,
+    agent: Reviewer | None = None,
 ) -> ScanResult:
     """Scan `root` against `principles`; `only` limits the reported files, never the facts read.
 
@@ -107,8 +111,9 @@ def scan(
         )
     finally:
         cache.close()
+    reviewed, review_stats = _agent_review(principles, files, reported, agent)
     findings, problems = _collect(
-        principles, files, reported, Decisions.for_repository(root, principles)
+        principles, files, reported, Decisions.for_repository(root, principles), reviewed
     )
     skipped = [s for s in skipped + problems if s.path.startswith(folder)]
     stats = {
@@ -119,6 +124,7 @@ def scan(
         "skipped": len(skipped),
         "findings": len(findings),
         "principles": len(principles),
+        **review_stats,
         "seconds": round(time.perf_counter() - started, 3),
     }
     return ScanResult(root, sorted(findings), sorted(skipped), stats)
@@ -174,11 +180,39 @@ def _fill_entries(root, principles, files: list[_File], reported, cache: ScanCac
     return fresh
 
 
+def _agent_review(
+    principles: PrincipleSet, files: list[_File], reported, reviewer: Reviewer | None
+) -> tuple[list[Finding], dict[str, Any]]:
+    """Findings of the prose principles, and what the review did; without an agent, none."""
+    prose = [p for p in principles if p.detect.agent]
+    if not prose:
+        return [], {}
+    if reviewer is None:
+        return [], {"not_checked": [{"principle": p.id, "reason": "no agent"} for p in prose]}
+    from gc_bot.scan.agent_review import ReviewFile, ReviewStats
+
+    stats = ReviewStats()
+    targets = [
+        ReviewFile(f.path, f.repo_path, f.text)
+        for f in files
+        if reported(f) and "error" not in f.entry
+    ]
+    found = reviewer.review(prose, targets, stats)
+    review = stats.to_json()
+    not_checked = review.pop("not_checked")
+    return found, {"review": review, **({"not_checked": not_checked} if not_checked else {})}
+
+
 def _collect(
-    principles: PrincipleSet, files: list[_File], reported, decisions: Decisions
+    principles: PrincipleSet,
+    files: list[_File],
+    reported,
+    decisions: Decisions,
+    reviewed: list[Finding],
 ) -> tuple[list[Finding], list[Skipped]]:
-    """Findings from the entries (the team's decisions honoured, merged, fingerprinted) and problems."""
-    findings: list[Finding] = []
+    """Findings from the entries and the agent's review (the team's decisions honoured, merged,
+    fingerprinted) and problems."""
+    findings: list[Finding] = list(reviewed)
     skipped: list[Skipped] = []
     for f in files:
         if "error" in f.entry:

@@ -178,11 +178,8 @@ def _pattern_problems(principle: Principle, folder: Path | None) -> list[Problem
     return rule_problems(principle.detect)
 
 
-def _not_built(name: str) -> Callable[[Principle, Path | None], list[Problem]]:
-    def problems(principle: Principle, folder: Path | None) -> list[Problem]:
-        return [(("detect",), f"detect kind {name!r} is not available in this gc-bot yet")]
-
-    return problems
+def _no_problems(principle: Principle, folder: Path | None) -> list[Problem]:
+    return []
 
 
 def team_dir(folder: Path | None) -> str | None:
@@ -205,7 +202,7 @@ _BUILTIN = (
         _pattern_problems,
         lambda d: "pattern",
     ),
-    DetectKind("agent", ("agent",), "agent", True, _not_built("agent"), lambda d: "agent"),
+    DetectKind("agent", ("agent",), "agent", True, _no_problems, lambda d: "agent (prose)"),
 )
 
 
