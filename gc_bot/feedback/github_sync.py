@@ -65,7 +65,8 @@ def sync(forge: GitHubForge, ledger: Ledger, state: FeedbackState) -> SyncResult
 
     result = SyncResult()
     fetch_ledger(forge.git, forge.target)
-    state = FeedbackState.from_records(ledger.read())
+    known = ledger.read()
+    state = FeedbackState.from_records(known)
     reader = _Reader(forge, result)
     rebuilt, records = [], []
     for own in forge.own_prs():
@@ -78,7 +79,8 @@ def sync(forge: GitHubForge, ledger: Ledger, state: FeedbackState) -> SyncResult
         with api_errors(forge.target, f"reading #{own.number}"):
             records += reader.signals(own, proposal)
     records.sort(key=lambda r: r["at"])
-    result.recorded = rebuilt + records
+    seen = {r["key"] for r in known}
+    result.recorded = [r for r in rebuilt + records if r["key"] not in seen]
     if result.recorded:
         ledger.append(result.recorded)
     result.deleted_branches = _clean_branches(forge, state)
