@@ -25,6 +25,7 @@ Extending it: add a route to `ROUTES` (method, path regex, handler name) and a `
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import subprocess
@@ -747,7 +748,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.status and not fault.after:
             self._fault(request, fault)
             return
-        self._run_hooks(request, after=False)
+        if self._run_hooks(request, after=False):
+            self.close_connection = True  # the request never arrived: dropped, not handled
+            return
         if not self._authorised(headers):
             self._json(request, 401, {"message": "Bad credentials"})
             return
@@ -776,12 +779,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return fault
         return None
 
-    def _run_hooks(self, request: Request, *, after: bool) -> None:
+    def _run_hooks(self, request: Request, *, after: bool) -> bool:
+        """Run the matching hooks; True when one ran (a `before` hook drops the request)."""
+        ran = False
         for hook in list(self.github.hooks):
             matches = hook.method == request.method and re.search(hook.path, request.path)
             if matches and hook.after == after and hook.times > 0:
                 hook.times -= 1
-                hook.callback(request)
+                ran = hook.callback(request) is not False
+        return ran
 
     def _fault(self, request: Request, fault: Fault) -> None:
         body = fault.body or {"message": "Server Error" if fault.status >= 500 else "Error"}
@@ -825,7 +831,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(payload)  # unless the client went away (a test killed it)
 
     def _page(self, request: Request, items: list) -> tuple[list, str | None]:
         per_page = max(1, min(100, int(request.query.get("per_page", 30))))
