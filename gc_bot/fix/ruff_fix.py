@@ -35,7 +35,9 @@ def ruff_fix(
         if not fix or fix.get("applicability") not in allowed:
             continue
         if (row["location"]["row"], row["code"]) in targeted:
-            edits += [_offsets(starts, e) for e in fix["edits"]]
+            found = [_offsets(starts, e) for e in fix["edits"]]
+            if not any(_leaves_bare_expression(text, edit) for edit in found):
+                edits += found
     if not edits:
         return None
     result, last_start = text, len(text) + 1
@@ -45,6 +47,15 @@ def ruff_fix(
         result = result[:start] + content + result[end:]
         last_start = start
     return result if result != text else None
+
+
+def _leaves_bare_expression(text: str, edit: tuple[int, int, str]) -> bool:
+    """Ruff's unsafe F841 fix deletes `unused = ` and keeps `len(x)`: a statement doing nothing."""
+    start, end, content = edit
+    return not content and _TARGET_ONLY.fullmatch(text[start:end]) is not None
+
+
+_TARGET_ONLY = re.compile(r"[\w\s,.()\[\]*]+=\s*")
 
 
 def _offsets(starts: list[int], edit: dict) -> tuple[int, int, str]:

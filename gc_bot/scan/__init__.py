@@ -315,9 +315,10 @@ def _file_findings(principles: PrincipleSet, f: _File) -> list[Finding]:
                     p.detect.check or kind.name,
                 )
             )
+    quiet = f.entry.get("quiet", {})
     for code, line, column, end_line, end_column, message in f.entry.get("ruff", ()):
         for p in applicable:
-            if code in p.detect.ruff:
+            if code in p.detect.ruff and not any(a <= line <= b for a, b in quiet.get(p.id, ())):
                 found.append(
                     _finding(
                         p,

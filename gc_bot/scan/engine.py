@@ -60,6 +60,7 @@ def analyze(job: Job) -> dict[str, Any]:
     source = ParsedFile(job.path, job.text, module)
     hits: dict[str, list] = {}
     facts: dict[str, Any] = {}
+    quiet: dict[str, list] = {}
     failures: list[str] = []
     for spec in job.specs:
         try:
@@ -74,12 +75,15 @@ def analyze(job: Job) -> dict[str, Any]:
             hits[spec.principle] = [list(hit) for hit in result.hits]
         if result.facts is not None:
             facts[spec.principle] = result.facts
+        if result.quiet:
+            quiet[spec.principle] = [list(span) for span in result.quiet]
     if job.patterns:
         try:
             hits.update(run_patterns(job.text, job.patterns))
         except Exception as error:  # ast-grep failing on one file must not sink the scan
             failures.append(f"pattern rules failed: {type(error).__name__}: {error}")
-    return {"hits": hits, "facts": facts, **({"failures": failures} if failures else {})}
+    extra = {"failures": failures} if failures else {}
+    return {"hits": hits, "facts": facts, **({"quiet": quiet} if quiet else {}), **extra}
 
 
 def _unparseable(text: str) -> str | None:

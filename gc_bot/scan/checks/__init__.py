@@ -37,6 +37,9 @@ class Hit(NamedTuple):
 class FileResult:
     hits: list[Hit] = field(default_factory=list)
     facts: Any = None  # JSON-ready per-file facts, for cross-file checks
+    # Line spans (first, last) where the check judged the code fine: its principle's ruff codes
+    # are not reported there (ruff's S110 sees `except: pass`, the check sees the reason).
+    quiet: list[tuple[int, int]] = field(default_factory=list)
 
 
 class NoOptions(BaseModel):

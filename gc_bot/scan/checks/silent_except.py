@@ -12,29 +12,75 @@ _LOGGERS = {"log", "logger", "logging", "_log", "_logger", "LOG", "LOGGER"}
 _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
 
 
+# Functions whose contract is not to raise: a best-effort closer, a `*_safe` variant.
+_CLOSERS = {"close", "aclose", "dispose", "cleanup", "shutdown", "terminate", "release", "__del__"}
+_CLOSER_CALLS = _CLOSERS | {"kill", "unlink", "remove", "rollback", "stop", "join", "cancel"}
+# Log levels at which a message reaches an operator (debug and info are usually off).
+_LOUD = {"warning", "warn", "error", "exception", "critical"}
+
+
 @register
 class SilentExcept(Check):
+    """A broad handler that swallows the error, unless the code says it is meant to.
+
+    Meant: a comment in the handler or on the line above the `except` gives the reason; the
+    handler re-raises (also through `with ...reraise()`), or logs at warning or above or with the
+    traceback; or the function's contract is not to raise (`*_safe`, an `is_*`/`has_*` test that
+    answers False, a best-effort closer; `except Exception` only, never a bare `except:`). There ruff's E722/S110/S112 are not reported either.
+    """
+
     name = "silent-except"
 
     def run(self, source: ParsedFile, options: object) -> FileResult:
-        hits = []
+        result = FileResult()
         for statement in source.of_type(cst.Try):
+            function = statement.enclosing(cst.FunctionDef)
             for handler in statement.node.handlers:
-                if is_broad(handler) and swallows(handler.body.body) and not _explained(handler):
-                    line, column, end_line, end_column = source.position(handler)
+                if not is_broad(handler):
+                    continue
+                line, column, end_line, end_column = source.position(handler)
+                if meant(handler, statement.node, function):
+                    result.quiet.append((line, end_line))
+                elif swallows(handler.body.body):
                     what = (
                         "bare `except:`"
                         if handler.type is None
                         else f"`except {_name(handler.type)}`"
                     )
-                    hits.append(
-                        Hit(line, column, end_line, end_column, f"{what} swallows the error")
+                    result.hits.append(
+                        Hit(line, column, end_line, end_column, f"{what} {_verb(handler)}")
                     )
-        return FileResult(hits)
+        return result
+
+
+def meant(handler: cst.ExceptHandler, statement: cst.Try, function: cst.CSTNode | None) -> bool:
+    """Whether the code says that this handler does what it is meant to."""
+    return (
+        _explained(handler)
+        or _reraises(handler.body)
+        or any(_is_log_call(node, loud_only=True) for node in _nodes(handler.body))
+        or (
+            _catches_exception_only(handler)
+            and _contract_not_to_raise(handler, statement, function)
+        )
+    )
+
+
+def _catches_exception_only(handler: cst.ExceptHandler) -> bool:
+    """Not bare, not BaseException: Ctrl-C and SystemExit still get through."""
+    return handler.type is not None and "BaseException" not in _name(handler.type)
+
+
+def _verb(handler: cst.ExceptHandler) -> str:
+    if any(_is_log_call(node) for node in _nodes(handler.body)):
+        return "logs below warning level, without the traceback, and carries on"
+    return "swallows the error"
 
 
 def _explained(handler: cst.ExceptHandler) -> bool:
-    """A comment inside the handler says why swallowing is right here: a decision, not slop."""
+    """A comment in the handler, or right above its `except`, says why: a decision, not slop."""
+    if any(line.comment for line in handler.leading_lines[-1:]):
+        return True
     body = handler.body
     if isinstance(body, cst.IndentedBlock):
         if body.header.comment is not None:
@@ -44,7 +90,67 @@ def _explained(handler: cst.ExceptHandler) -> bool:
             for statement in body.body
             for line in getattr(statement, "leading_lines", ())
         )
+    return (
+        isinstance(body, cst.SimpleStatementSuite) and body.trailing_whitespace.comment is not None
+    )
+
+
+def _reraises(node: cst.CSTNode) -> bool:
+    for child in _nodes(node):
+        if isinstance(child, cst.Raise):
+            return True
+        if isinstance(child, cst.WithItem) and "reraise" in _dotted(child.item).lower():
+            return True
     return False
+
+
+def _contract_not_to_raise(
+    handler: cst.ExceptHandler, statement: cst.Try, function: cst.CSTNode | None
+) -> bool:
+    name = function.name.value if isinstance(function, cst.FunctionDef) else ""
+    if name.endswith("_safe") or name.startswith("safe_"):
+        return True
+    quiet = _small(handler.body.body)
+    answers_false = bool(quiet) and all(
+        isinstance(node, cst.Return) and (node.value is None or _is_false(node.value))
+        for node in quiet
+    )
+    if answers_false and name.lstrip("_").startswith(("is_", "has_", "can_")):
+        return True
+    if name.strip("_") in {c.strip("_") for c in _CLOSERS} or name.startswith("_close"):
+        return True
+    calls = _small(statement.body.body)
+    return (
+        len(statement.body.body) == 1
+        and len(calls) == 1
+        and isinstance(calls[0], cst.Expr)
+        and isinstance(calls[0].value, cst.Call)
+        and _dotted(calls[0].value.func).rsplit(".", 1)[-1] in _CLOSER_CALLS
+        and all(isinstance(node, cst.Pass) for node in quiet)
+    )
+
+
+def _small(body) -> list[cst.BaseSmallStatement]:
+    """The simple statements of a block; a compound statement makes it not simple (empty)."""
+    if not all(isinstance(line, cst.SimpleStatementLine) for line in body):
+        return []
+    return [node for line in body for node in line.body]
+
+
+def _nodes(node: cst.CSTNode):
+    """`node` and everything inside it, not entering nested functions or classes."""
+    yield node
+    for child in node.children:
+        if not isinstance(child, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+            yield from _nodes(child)
+
+
+def _dotted(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Call):
+        return _dotted(node.func)
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return node.value if isinstance(node, cst.Name) else ""
 
 
 def _name(node: cst.BaseExpression) -> str:
@@ -100,11 +206,26 @@ def _is_constant(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.BaseNumber | cst.BaseString | cst.Ellipsis)
 
 
-def _is_log_call(node: cst.BaseExpression) -> bool:
+def _is_log_call(node: cst.CSTNode, loud_only: bool = False) -> bool:
+    """`logger.<level>(...)` (or `traceback.print_exc()`); loud: seen by an operator."""
     if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
         return False
     owner, method = node.func.value, node.func.attr.value
     owner_name = (
         owner.attr.value if isinstance(owner, cst.Attribute) else getattr(owner, "value", "")
     )
-    return method in _LOG_METHODS and isinstance(owner_name, str) and owner_name in _LOGGERS
+    if owner_name == "traceback" and method.startswith("print_"):
+        return True
+    if method not in _LOG_METHODS or not isinstance(owner_name, str):
+        return False
+    if owner_name not in _LOGGERS and "log" not in owner_name.lower():
+        return False
+    with_traceback = any(
+        arg.keyword is not None and arg.keyword.value == "exc_info" and not _is_false(arg.value)
+        for arg in node.args
+    )
+    return not loud_only or method in _LOUD or with_traceback
+
+
+def _is_false(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value in {"False", "None"}
