@@ -9,6 +9,7 @@ import yaml
 
 from gc_bot.examples import run_examples
 from gc_bot.feedback.learn import learn
+from gc_bot.git import Git
 from gc_bot.principles import STARTER_DIR, load_principles
 from gc_bot.sweep import sweep
 from tests.conftest import git, run_gc_bot
@@ -56,7 +57,8 @@ def test_learn_proposes_guidance_that_passes_principles_test(repo, fake_openai, 
     assert sorted(listed) == sorted(
         p.name for p in STARTER_DIR.glob("*.yaml")
     )  # starter set copied in first
-    learnt = yaml.safe_load(git(root, "show", f"{result.branch}:principles/no-unused-code.yaml"))
+    # the file exactly as committed (conftest's git() strips the last newline of a literal block)
+    learnt = yaml.safe_load(Git(root).show(f"{result.branch}:principles/no-unused-code.yaml"))
     assert learnt["guidance"].startswith("Remove unused imports, but keep")
     assert learnt["examples"][-1] == {"bad": ANSWER["example_bad"], "good": ANSWER["example_good"]}
     checkout = tmp_path / "check"
@@ -82,7 +84,8 @@ def test_an_example_that_does_not_hold_is_dropped_and_the_guidance_kept(repo, fa
     fake_openai.answer({**ANSWER, "example_bad": "VALUE = 1\n"})  # not flagged: would fail the test
     result = learn(root, "no-unused-code")
     assert not result.example_added
-    learnt = yaml.safe_load(git(root, "show", f"{result.branch}:principles/no-unused-code.yaml"))
+    # the file exactly as committed (conftest's git() strips the last newline of a literal block)
+    learnt = yaml.safe_load(Git(root).show(f"{result.branch}:principles/no-unused-code.yaml"))
     assert "side effects" in learnt["guidance"]
 
 
