@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -13,9 +14,42 @@ import click
 from gc_bot import __version__
 from gc_bot.errors import GcBotError
 
-ROOT = click.argument(
-    "root", type=click.Path(exists=True, file_okay=False, path_type=Path), default="."
-)
+_FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
+_GROUP_REPO = "gc_bot_repo"  # `gc-bot feedback --repo X <command>`: X for the command too
+
+
+def _repository(positional: bool = True) -> Callable:
+    """`--repo PATH` on every command, and the positional ROOT where nothing else is positional.
+
+    Both name the same thing (any folder of the repository), so they must agree when both given.
+    """
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def run(*args: Any, repo: Path | None = None, **kwargs: Any) -> Any:
+            given = kwargs.pop("root", None) if positional else None
+            return command(*args, root=_one_root(given, repo), **kwargs)
+
+        run = click.option("--repo", type=_FOLDER, help="The repository (default: here).")(run)
+        if positional:
+            run = click.argument("root", type=_FOLDER, required=False)(run)
+        return run
+
+    return decorate
+
+
+def _one_root(*given: Path | None) -> Path:
+    from_group = click.get_current_context().meta.get(_GROUP_REPO)
+    named = [path for path in (*given, from_group) if path is not None]
+    if len({path.resolve() for path in named}) > 1:
+        raise click.UsageError(
+            "ROOT and --repo name different folders: " + " and ".join(map(str, named))
+        )
+    return named[0] if named else Path(".")
+
+
+ROOT = _repository()
+REPO = _repository(positional=False)
 
 
 def _fail(error: GcBotError) -> None:
@@ -262,22 +296,16 @@ def sweep(
     sys.exit(1 if report.failed else 0)
 
 
-REPO = click.option(
-    "--repo",
-    "root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=".",
-    help="The repository.",
-)
-
-
 @main.group(invoke_without_command=True)
-@REPO
+@click.option("--repo", "root", type=_FOLDER, help="The repository (default: here).")
 @click.pass_context
-def feedback(ctx: click.Context, root: Path) -> None:
+def feedback(ctx: click.Context, root: Path | None) -> None:
     """Decide on proposals and see what the bot has learnt."""
+    if root is not None:
+        ctx.meta[_GROUP_REPO] = root
     if ctx.invoked_subcommand is not None:
         return
+    root = root or Path(".")
     from gc_bot.feedback.decide import Store, proposal_rows
 
     with _clear_errors():
@@ -357,7 +385,7 @@ def _reject_only(root: Path, proposal: str, spots: list[str], reason: str | None
 
 
 @feedback.command()
-@REPO
+@ROOT
 def sync(root: Path) -> None:
     """Record what people said on gc-bot's GitHub pull requests (the sweep does this first)."""
     from gc_bot.feedback.github_sync import run_sync
@@ -382,12 +410,17 @@ def resume(principle: str, root: Path) -> None:
     from gc_bot.feedback.decide import resume as do_resume
 
     with _clear_errors():
-        do_resume(Store.open(root), principle)
+        store = Store.open(root)
+        row = store.stats().get(principle)
+        if row is not None and not row.paused:
+            click.echo(f"{principle} is not paused; nothing to resume")
+            return
+        do_resume(store, principle)
     click.echo(f"resumed {principle}")
 
 
 @feedback.command("list")
-@REPO
+@ROOT
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def feedback_list(root: Path, fmt: str) -> None:
     """Every proposal and its latest verdict."""
@@ -412,7 +445,7 @@ def feedback_list(root: Path, fmt: str) -> None:
 
 
 @feedback.command()
-@REPO
+@ROOT
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def stats(root: Path, fmt: str) -> None:
     """Per principle: proposed, accepted, rejected, pending, acceptance rate, paused."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gc_bot.errors import UsageError
+from gc_bot.errors import UsageError, near_match
 
 DEFAULT_MODEL = "gpt-4.1-mini"
 
@@ -46,6 +47,12 @@ class Settings(BaseModel):
 
 
 KEYS = tuple(Settings.model_fields)
+# GC_BOT_ variables that are not settings; any other is a typo worth a warning.
+OTHER_VARIABLES = frozenset(
+    {"GC_BOT_TOKEN", "GC_BOT_CRASH_AT", "GC_BOT_GITHUB_PACING", "GC_BOT_GITHUB_RETRIES"}
+)
+logger = logging.getLogger(__name__)
+_warned: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ def load_config(root: Path, flags: dict[str, Any] | None = None) -> Config:
     for key, value in file_values.items():
         values[key] = value
         sources[key] = file_name
+    _warn_unknown_variables()
     for key in KEYS:
         raw = os.environ.get(f"GC_BOT_{key.upper()}")
         if raw is not None:
@@ -89,6 +97,17 @@ def load_config(root: Path, flags: dict[str, Any] | None = None) -> Config:
             )
         raise UsageError("\n".join(problems)) from None
     return Config(settings, sources, root)
+
+
+def _warn_unknown_variables() -> None:
+    """A misspelt GC_BOT_ variable would be silently ignored; say so once, with the near match."""
+    known = {f"GC_BOT_{key.upper()}" for key in KEYS} | OTHER_VARIABLES
+    for name in sorted(os.environ):
+        if name.startswith("GC_BOT_") and name not in known and name not in _warned:
+            _warned.add(name)
+            logger.warning(
+                "gc-bot: unknown variable %s is ignored%s", name, near_match(name, known)
+            )
 
 
 def _file_settings(root: Path) -> tuple[dict[str, Any], str]:

@@ -107,6 +107,11 @@ class Git:
         """(name, commit) of the base: `ref`, else the current branch (or HEAD when detached)."""
         name = ref or self.run("symbolic-ref", "--short", "-q", "HEAD", check=False) or "HEAD"
         commit = self.rev(name)
+        if commit is None and self.rev("HEAD") is None:
+            raise UsageError(
+                f"no commits yet in {self.root}: commit your code first "
+                "(gc-bot works on the committed tree, never on uncommitted files)"
+            )
         if commit is None:
             raise UsageError(f"base {name!r} is not a commit in {self.root}")
         return name, commit

@@ -73,6 +73,8 @@ class SweepReport:
     tokens: int = 0
     findings: int = 0
     waiting_for_agent: int = 0
+    waiting_principles: list[str] = field(default_factory=list)  # whose findings wait
+    uncommitted: int = 0  # files with uncommitted changes, which a sweep never reads
     reported_only: int = 0
     suppressed: int = 0
     agent: bool = False
@@ -95,6 +97,8 @@ class SweepReport:
             "tokens": self.tokens,
             "findings": self.findings,
             "waiting_for_agent": self.waiting_for_agent,
+            "waiting_for_agent_principles": self.waiting_principles,
+            "uncommitted_ignored": self.uncommitted,
             "reported_only": self.reported_only,
             "suppressed_by_feedback": self.suppressed,
             "agent": self.agent,
@@ -186,6 +190,7 @@ class _Run:
         )
         agent = agent if agent is not None else _agent(config)
         report = SweepReport(base_name, base_commit, dry_run, agent=agent is not None)
+        report.uncommitted = _count_uncommitted(git)
         report.forge, report.forge_description = forge.name, forge.describe()
         return cls(git, config, principles, ledger, state, report, agent, forge)
 
@@ -238,6 +243,8 @@ class _Run:
                 report.suppressed += 1
             elif fixers == ["agent"] and self.agent is None:
                 report.waiting_for_agent += 1
+                if finding.principle not in report.waiting_principles:
+                    report.waiting_principles.append(finding.principle)
             else:
                 fixable.append(finding)
         acceptance = self.state.acceptance(self.config.min_decisions)
@@ -427,6 +434,12 @@ class _Run:
             "session": session_path(o.id) if has_session else None,
             "at": at,
         }
+
+
+def _count_uncommitted(git: Git) -> int:
+    """Changed or untracked files: the sweep works on commits, so it says these were left out."""
+    status = git.run("status", "--porcelain", "--untracked-files=normal", check=False)
+    return len([line for line in status.splitlines() if line.strip()])
 
 
 def _fix_safely(context: FixContext, proposal: Proposal) -> FixResult:

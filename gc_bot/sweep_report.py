@@ -32,7 +32,13 @@ def render_text(report: SweepReport) -> str:
         lines.append(f"     resume with: gc-bot feedback resume {p['principle']}")
     if report.waiting_for_agent:
         lines.append(
-            f" {report.waiting_for_agent} finding(s) wait for an agent: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)"
+            f" {report.waiting_for_agent} finding(s) of {', '.join(sorted(report.waiting_principles))}"
+            " wait for an agent: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)"
+        )
+    if report.uncommitted:
+        lines.append(
+            f" {report.uncommitted} file(s) with uncommitted changes were ignored:"
+            f" a sweep fixes the committed tree of {report.base}"
         )
     if report.reported_only:
         lines.append(

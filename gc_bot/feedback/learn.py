@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gc_bot.errors import OperationalError, UsageError
+from gc_bot.errors import OperationalError, UsageError, near_match
 from gc_bot.feedback.decide import Store
 from gc_bot.feedback.harvest import repo_id
 from gc_bot.feedback.ledger import now
@@ -57,14 +57,17 @@ class LearnResult:
 
 def learn(root: Path, principle_id: str) -> LearnResult:
     store = Store.open(root)
+    principles = load_principles(principles_dir_for(store.git.root, store.config.principles))
+    principle = principles.get(principle_id)
+    if principle is None:
+        raise UsageError(
+            f"unknown principle {principle_id!r}{near_match(principle_id, (p.id for p in principles))}"
+            " (see gc-bot principles list)"
+        )
     if not store.config.agent_enabled():
         raise UsageError(
             "learn needs an agent: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server"
         )
-    principles = load_principles(principles_dir_for(store.git.root, store.config.principles))
-    principle = principles.get(principle_id)
-    if principle is None:
-        raise UsageError(f"no principle {principle_id!r} (see gc-bot principles list)")
     answer, tokens = _ask(store, principle)
     guidance = answer.guidance.strip()
     if not guidance:
