@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from gc_bot import worktrees
+from gc_bot.crash import crash_point
 from gc_bot.errors import OperationalError, UsageError
 
 BOT_NAME = "gc-bot"
@@ -29,7 +31,6 @@ BOT_IDENTITY = {
 }
 
 
-_WORKTREE_LOCK = threading.Lock()
 _NO_HOOKS_LOCK = threading.Lock()
 _no_hooks_dir: str | None = None
 
@@ -190,22 +191,31 @@ class Git:
                 return worktree
         return None
 
-    def prune_worktrees(self) -> None:
-        self.run("worktree", "prune", check=False)
+    def prune_worktrees(self) -> list[str]:
+        """Repair after a kill: gc-bot's own broken or orphaned worktrees go, then git prunes."""
+        common = self.common_dir()
+        with worktrees.serialised(common):
+            removed = worktrees.repair(common)
+            self.run("worktree", "prune", check=False)
+        return removed
 
     @contextmanager
     def worktree(self, commit: str) -> Iterator[Path]:
         """A detached worktree at `commit`, in a temporary folder outside the repository."""
-        parent = Path(tempfile.mkdtemp(prefix="gc-bot-wt-"))
+        common = self.common_dir()
+        parent = worktrees.new_folder(common)
         path = parent / parent.name  # a unique name: git names its worktree records after it
-        with _WORKTREE_LOCK:  # concurrent `worktree add`s race on .git/worktrees
-            self.run("worktree", "add", "--detach", "--quiet", str(path), commit)
         try:
+            with worktrees.serialised(common):  # add, remove and prune race on .git/worktrees
+                crash_point("worktree-before-add")
+                self.run("worktree", "add", "--detach", "--quiet", str(path), commit)
+            crash_point("worktree-added")
             yield path
         finally:
-            self.run("worktree", "remove", "--force", str(path), check=False)
-            shutil.rmtree(parent, ignore_errors=True)
-            self.run("worktree", "prune", check=False)
+            with worktrees.serialised(common):
+                self.run("worktree", "remove", "--force", str(path), check=False)
+                shutil.rmtree(parent, ignore_errors=True)
+                self.run("worktree", "prune", check=False)
 
     def commit_worktree(self, path: Path, message: str, files: list[str] | None = None) -> str:
         """Commit `files` (default: everything) in worktree `path` as gc-bot; returns the commit."""

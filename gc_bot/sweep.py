@@ -186,7 +186,11 @@ class _Run:
         git.prune_worktrees()
         ledger = Ledger(git)
         state, _ = load_state(
-            git, ledger, harvest=None if dry_run else forge.harvest, fetch=forge.name == "local"
+            git,
+            ledger,
+            harvest=None if dry_run else forge.harvest,
+            fetch=forge.name == "local",
+            refuse_lost_ledger=True,
         )
         agent = agent if agent is not None else _agent(config)
         report = SweepReport(base_name, base_commit, dry_run, agent=agent is not None)
@@ -346,11 +350,13 @@ class _Run:
         """The new proposals through the forge; their records, the dropped ones and the run in
         the ledger; then the forge shares the ledger."""
         at = now()
-        records = []
+        records, refs = [], {}
         for o in outcomes:
             if o.status == "proposed" and o.commit:
-                if not self._publish(o):
+                staged = self._publish(o)
+                if staged is None:
                     continue
+                refs.update(staged)
                 records.append(self._proposal_record(o, o.id in sessions, at))
             elif o.status == "dropped" and not o.operational:
                 records.append(self._dropped_record(o, o.id in sessions, at))
@@ -366,11 +372,12 @@ class _Run:
                 "tokens": self.report.tokens,
             }
         )
-        self.ledger.append(records, sessions)
+        self.ledger.append(records, sessions, refs=refs)  # the branches and their records at once
         self.forge.share_ledger()
 
-    def _publish(self, o: Outcome) -> bool:
-        """One proposal to the forge; a failure is that proposal's (retried next run), not the run's."""
+    def _publish(self, o: Outcome) -> dict[str, tuple[str, str | None]] | None:
+        """One proposal to the forge: the refs it stages for the ledger's transaction, or None
+        when it failed (that proposal's failure, retried next run, not the run's)."""
         assert o.commit is not None and o.proposal is not None
         change = Change(
             proposal=o.proposal,
@@ -384,7 +391,7 @@ class _Run:
             principle=self.principles.get(o.principle),
         )
         try:
-            self.forge.publish(change)
+            staged = self.forge.publish(change)
         except Exception as error:  # reported as an operational failure (exit 1), retried next run
             what = (
                 str(error)
@@ -392,8 +399,8 @@ class _Run:
                 else f"{INTERNAL_ERROR}: {error!r}"
             )
             o.status, o.reason, o.operational = "skipped", mask_secrets(what), True
-            return False
-        return True
+            return None
+        return staged or {}
 
     def _proposal_record(self, o: Outcome, has_session: bool, at: str) -> dict:
         return {

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 
 from gc_bot.feedback.ledger import Ledger, now
+from gc_bot.feedback.reconcile import reconcile
 from gc_bot.feedback.remote import LedgerSource, deepen_for, fetch_ledger
 from gc_bot.feedback.state import FeedbackState
 from gc_bot.git import Git
@@ -14,9 +15,15 @@ Harvester = Callable[[Ledger, FeedbackState], object]
 
 
 def load_state(
-    git: Git, ledger: Ledger, *, harvest: Harvester | None, fetch: bool = True
+    git: Git,
+    ledger: Ledger,
+    *,
+    harvest: Harvester | None,
+    fetch: bool = True,
+    refuse_lost_ledger: bool = False,
 ) -> tuple[FeedbackState, LedgerSource]:
-    """The team's ledger, fetched, read and brought up to date by `harvest` (a forge's).
+    """The team's ledger, fetched, read, reconciled with the branches after any kill, and
+    brought up to date by `harvest` (a forge's); `harvest=None` only reads.
 
     `fetch=False` leaves fetching to a forge that does it with its own credentials (github).
 
@@ -28,6 +35,7 @@ def load_state(
         return FeedbackState.from_records(ledger.read()), source
     with ledger.locked():
         state = FeedbackState.from_records(ledger.read())
+        reconcile(git, state, refuse_lost_ledger=refuse_lost_ledger)
         if fetch:
             deepen_for(git, state.pending())
         if harvest(ledger, state):

@@ -55,8 +55,13 @@ class Forge(Protocol):
         """How many more proposals may open now, by the forge's own cap (None: no cap)."""
         ...
 
-    def publish(self, change: Change) -> None:
-        """Put one change in front of people; raises OperationalError when that failed."""
+    def publish(self, change: Change) -> dict[str, tuple[str, str | None]] | None:
+        """Put one change in front of people; raises OperationalError when that failed.
+
+        A forge whose branches live in this clone returns them staged instead (ref -> (new,
+        expected old)): the sweep moves them in the same git transaction as their ledger
+        records, so a kill never leaves a branch without its record.
+        """
         ...
 
     def withdraw(self, branch: str, commit: str | None) -> str | None:

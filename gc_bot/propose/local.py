@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gc_bot.errors import OperationalError
 from gc_bot.feedback.harvest import harvest_local
 from gc_bot.feedback.ledger import Ledger
 from gc_bot.feedback.state import FeedbackState
@@ -32,10 +33,18 @@ class LocalForge:
     def exists(self, branch: str) -> bool:
         return self.git.rev(f"refs/heads/{branch}") is not None
 
-    def publish(self, change: Change) -> None:
-        """Create the branch; never move one that exists (the user may have built on it)."""
-        if not self.exists(change.branch):
-            self.git.update_ref(f"refs/heads/{change.branch}", change.commit, NO_COMMIT)
+    def publish(self, change: Change) -> dict[str, tuple[str, str | None]]:
+        """The branch, staged for the ledger's transaction; never moves one that exists."""
+        ref = f"refs/heads/{change.branch}"
+        tip = self.git.rev(ref)
+        if tip is None:
+            return {ref: (change.commit, None)}
+        if tip != change.commit:
+            raise OperationalError(
+                f"{change.branch} already exists at another commit and no ledger record names "
+                "it; gc-bot leaves it alone (delete it to let gc-bot propose again)"
+            )
+        return {}
 
     def restore(self, branch: str, commit: str | None) -> str:
         """Recreate a deleted branch at its recorded commit; says what it did."""
