@@ -229,6 +229,26 @@ def principles_test(root: Path) -> None:
     sys.exit(1 if failed else 0)
 
 
+@principles.command("new")
+@click.argument("principle_id", metavar="ID")
+@ROOT
+@click.option("--kind", type=click.Choice(["pattern", "check", "agent"]), required=True)
+def principles_new(principle_id: str, root: Path, kind: str) -> None:
+    """Write a principle of KIND (and, for a check, its module) with examples to fill in."""
+    from gc_bot.scaffold import new_principle
+    from gc_bot.scan.files import git_toplevel
+
+    with _clear_errors():
+        config, _ = _context(root)
+        top = git_toplevel(root) or root
+        done = new_principle(top, principle_id, kind, config.principles)
+    if done.copied_starters:
+        click.echo("copied the starter principles in first (a principles folder replaces them)")
+    for path in done.written:
+        click.echo(f"wrote {path}")
+    click.echo("fill in the TODOs and the examples, then: gc-bot principles test")
+
+
 @main.command("config")
 @ROOT
 def show_config(root: Path) -> None:

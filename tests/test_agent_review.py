@@ -20,7 +20,8 @@ paths:
   include: ["app/**"]
 fix: agent
 examples:
-  - bad: |
+  - path: app/example.py
+    bad: |
       def total(payload):
           return payload.get("order", {}).get("total", 0)
     good: |
@@ -192,3 +193,47 @@ def test_the_sweep_reviews_and_proposes_an_agent_fix_for_a_prose_finding(repo, f
     sarif = json.loads(run_gc_bot(root, "scan", ".", "--agent", "--format", "sarif").stdout)
     [result] = sarif["runs"][0]["results"]
     assert result["ruleId"] == "validate-at-the-boundary"
+
+
+def test_bad_prose_principles_are_errors_at_their_line(repo):
+    root = prose_repo(repo)
+    for old, new, line, words in [
+        ("detect: agent", "detect: agnet", 7, "detect is a mapping or the string 'agent'"),
+        ("fix: agent", "fix: codemod", 10, "fixed by the agent or not"),
+        (
+            "detect: agent",
+            "detect: {agent: true, check: silent-except}",
+            7,
+            "combines check and agent",
+        ),
+    ]:
+        write_files(root, {"principles/validate-at-the-boundary.yaml": PROSE.replace(old, new)})
+        done = run_gc_bot(root, "scan", ".")
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert f"validate-at-the-boundary.yaml:{line}:" in done.stderr and words in done.stderr
+
+
+def test_with_an_agent_principles_test_sends_the_prose_examples(repo, fake_openai):
+    root = prose_repo(repo)
+
+    def flags_the_bad_one(body: dict) -> dict:
+        text = body["messages"][-1]["content"].split("# File:")[1]
+        if ".get(" not in text:
+            return {"findings": []}
+        quote = 'payload.get("order", {})'
+        return {
+            "findings": [
+                {
+                    "path": sent_path(body),
+                    "line": 2,
+                    "end_line": 2,
+                    "quote": quote,
+                    "message": "probing",
+                }
+            ]
+        }
+
+    fake_openai.respond_with(flags_the_bad_one)
+    tested = run_gc_bot(root, "principles", "test")
+    assert tested.returncode == 0, tested.stdout
+    assert "2 passed, 0 failed" in tested.stdout and len(fake_openai.requests) == 2
