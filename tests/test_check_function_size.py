@@ -172,3 +172,46 @@ def test_multi_line_signature_and_strings_that_look_like_defs(tmp_path):
     '''
     root = make_repo(tmp_path / "repo", {"pkg/mod.py": code})
     assert findings(root, max_lines=3) == [(18, "`many` is too big: 7 parameters (max 6)")]
+
+
+def test_stubs_documented_api_declarations_and_nested_definitions(repo):
+    from gc_bot.scan import scan
+    from tests.conftest import starter_principle
+
+    declared = "\n".join(
+        f"    parser.add_argument('--opt{i}', help='option {i}')" for i in range(70)
+    )
+    nested = "\n".join(f"            x{i} = {i}" for i in range(70))
+    text = f'''\
+from typing import overload
+
+@overload
+def fetch(a, b, c, d, e, f, g): ...
+
+def connect(host, port, user, password, database, timeout, ssl):
+    """Connect to `host`:`port` as `user` with `password` to `database`; `timeout`, `ssl`."""
+    return host
+
+def _connect(host, port, user, password, database, timeout, ssl):
+    return host
+
+def add_arguments(parser):
+{declared}
+
+def factory():
+    class Manager:
+        def method(self):
+{nested}
+    return Manager
+
+def long_one(items):
+{nested.replace("            ", "    ")}
+    return items
+'''
+    root = repo({"m.py": text})
+    messages = [f.message for f in scan(root, starter_principle("small-functions")).findings]
+    assert messages == [
+        "`_connect` is too big: 7 parameters (max 6)",
+        "`method` is too big: 71 lines of code (max 60)",
+        "`long_one` is too big: 72 lines of code (max 60)",
+    ]

@@ -143,3 +143,15 @@ def test_principles_ruff_cannot_fix_fall_through_to_the_agent():
         if "ruff" in principle.fix:
             assert principle.fix[-1] == "agent", principle.id
     assert "B008" not in by_id["no-mutable-defaults"].detect.ruff
+
+
+def test_output_the_user_asked_for_is_quiet(repo):
+    files = {
+        "pkg/setup.py": """\
+            def create(items, verbosity=1):
+                if verbosity >= 2:
+                    print("Adding", items)
+                print("done")
+            """
+    }
+    assert found(repo, "no-print-in-library", files) == [("pkg/setup.py", 4)]

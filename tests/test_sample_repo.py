@@ -47,7 +47,7 @@ EXPECTED = {
     ("shop/core/legacy.py", "todo-needs-ticket", "TD003"),
     ("shop/core/legacy.py", "no-useless-try", "TRY203"),
     ("shop/core/legacy.py", "no-debug-leftovers", "T100"),
-    ("shop/core/legacy.py", "no-commented-out-code", "ERA001"),
+    ("shop/core/legacy.py", "no-commented-out-code", "commented-out code (1 line)"),
 }
 
 

@@ -18,6 +18,8 @@ from gc_bot.scan.parsed import ParsedFile
 # Modules that build a command line: their output is the point.
 _CLI_MODULES = {"argparse", "optparse", "click", "typer", "getopt"}
 # A function whose name or docstring says its job is output.
+# An `if` on one of these asks for output: the user turned it on (`if verbosity >= 2:`).
+_VERBOSITY = re.compile(r"(?i)verbos|\bstdout\b|\bquiet\b")
 _OUTPUT_WORDS = re.compile(r"(?i)(?<![a-z])(print|display|dump|echo)")
 
 
@@ -58,7 +60,8 @@ def _span(source: ParsedFile, node: cst.CSTNode) -> tuple[int, int]:
 class PrintContext(Check):
     """Spans where printing is the code's job (ruff's T201/T203 stay quiet there).
 
-    A module-level `if __name__ == "__main__":` block; a command-line module (it imports
+    A module-level `if __name__ == "__main__":` block; an `if` on a verbosity, quiet or
+    stdout option (the user asked for the output); a command-line module (it imports
     argparse, optparse, click, typer or getopt); a function whose name or docstring says it
     prints, displays, dumps or echoes.
     """
@@ -69,6 +72,9 @@ class PrintContext(Check):
         if _imported_modules(source.module) & _CLI_MODULES:
             return FileResult(quiet=[(1, len(source.lines) or 1)])
         quiet = [_span(source, s) for s in source.module.body if _main_block(s)]
+        for statement in source.of_type(cst.If):
+            if _VERBOSITY.search(cst.Module(body=[]).code_for_node(statement.node.test)):
+                quiet.append(_span(source, statement.node))
         for statement in source.of_type(cst.FunctionDef):
             node = statement.node
             docstring = node.get_docstring(clean=False) or ""

@@ -1,0 +1,186 @@
+"""`commented-out-code`: a block of comment lines that is code nobody runs, one finding per block.
+
+Ruff's ERA001 judges each comment line alone, so the prose around an example, a data-shape note
+(`# {key: {...}}`), a wrapped sentence's tail (`# conn.close()`) and a menu of alternatives in a
+list (`# "%b %d %Y",`) all read as code to it, and a five-line block is five findings. Here a
+block (consecutive comment lines at one indentation) is read as a whole: its lines are parsed in
+the largest runs that parse, and only statements that do something count as code (assignments,
+imports, calls, returns, compound statements; not a bare name, a literal or a `Label: value`
+annotation). A block that also explains itself (a sentence, a line ending in `:` that introduces
+an example, a doctest `>>>`, a `## header`) is documentation with an example or code parked on
+purpose with its reason, and is left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+import warnings
+from dataclasses import dataclass
+
+from gc_bot.scan.checks import Check, FileResult, Hit, register
+from gc_bot.scan.parsed import ParsedFile
+
+_PRAGMA = re.compile(
+    r"^(?:type:|noqa|pragma|fmt:|pylint:|mypy:|pyright:|gc-bot:|isort:|ruff:|flake8|-\*-|!|region|endregion)",
+    re.IGNORECASE,
+)
+# Cheap screen: a block with none of these cannot hold a statement that does something.
+_CODE_HINT = re.compile(r"[=(]|\bimport\b|\breturn\b|\braise\b|\bdel\b|:\s*$")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_LONGEST_RUN = 40  # lines tried as one statement group
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    column: int
+    text: str  # after the `#` and one space
+
+
+@register
+class CommentedOutCode(Check):
+    name = "commented-out-code"
+
+    def run(self, source: ParsedFile, options: object) -> FileResult:
+        hits = []
+        for block in _blocks(source.lines):
+            code = _code_lines(block)
+            if code and not (len(code) == 1 and _names_what_follows(source.lines, block)):
+                hits.append((block, code))
+        if not hits:
+            return FileResult()
+        comments = _real_comment_lines(source.text)
+        result = FileResult()
+        for block, code in hits:
+            if comments is not None and block[0].number not in comments:
+                continue  # a `#` line inside a string
+            first, last = code[0], code[-1]
+            count = last - first + 1
+            message = f"commented-out code ({count} line{'s' if count != 1 else ''})"
+            result.hits.append(
+                Hit(first, block[0].column + 1, last, len(source.lines[last - 1]) + 1, message)
+            )
+        return result
+
+
+def _names_what_follows(lines: list[str], block: list[_Line]) -> bool:
+    """One line of code right above a `def`, `class` or decorator is its usage (`# g = g1 | g2`
+    over `__or__`), not code parked there."""
+    after = block[-1].number
+    following = lines[after].lstrip() if after < len(lines) else ""
+    return following.startswith(("def ", "async def ", "class ", "@"))
+
+
+def _blocks(lines: list[str]) -> list[list[_Line]]:
+    blocks: list[list[_Line]] = []
+    current: list[_Line] = []
+    for number, line in enumerate(lines, 1):
+        stripped = line.lstrip()
+        if not stripped.startswith("#") or (number <= 2 and stripped.startswith(("#!", "# -*-"))):
+            current = []
+            continue
+        column = len(line) - len(stripped)
+        text = stripped[1:]
+        text = text[1:] if text.startswith(" ") else text
+        if current and current[-1].number == number - 1 and current[-1].column == column:
+            current.append(_Line(number, column, text))
+        else:
+            current = [_Line(number, column, text)]
+            blocks.append(current)
+    return [b for b in blocks if any(_CODE_HINT.search(line.text) for line in b)]
+
+
+def _code_lines(block: list[_Line]) -> list[int]:
+    """The line numbers of the block's code, or [] when the block is not commented-out code."""
+    texts = [line.text.rstrip() for line in block]
+    if any(_explains(text) for text in texts):
+        return []
+    code: list[int] = []
+    index = 0
+    while index < len(texts):
+        if not texts[index].strip() or _PRAGMA.match(texts[index].strip()):
+            index += 1
+            continue
+        end, tree = _longest_parse(texts, index)
+        if tree is None:
+            index += 1
+            continue
+        if any(_does_something(statement) for statement in tree.body):
+            code += [block[i].number for i in range(index, end) if texts[i].strip()]
+        index = end
+    if len(code) == 1 and _trivial(texts[[b.number for b in block].index(code[0])]):
+        return []
+    return code
+
+
+def _explains(text: str) -> bool:
+    """A line of documentation: a sentence, an example's introduction, a doctest, a header."""
+    stripped = text.strip()
+    if stripped.startswith((">>>", "...", "#", "$ ")):
+        return True
+    if stripped.endswith(":") and not _parses(stripped + " pass") and not _parses_branch(stripped):
+        return True
+    if _parses(stripped):
+        return False
+    return len(_WORD.findall(stripped)) >= 3
+
+
+def _longest_parse(texts: list[str], start: int) -> tuple[int, ast.Module | None]:
+    for end in range(min(len(texts), start + _LONGEST_RUN), start, -1):
+        tree = _parse("\n".join(texts[start:end]))
+        if tree is not None:
+            return end, tree
+    return start + 1, None
+
+
+def _parse(text: str) -> ast.Module | None:
+    lines = [line for line in text.splitlines() if line.strip()]
+    indent = min((len(line) - len(line.lstrip()) for line in lines), default=0)
+    text = "\n".join(line[indent:] for line in text.splitlines())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def _parses(text: str) -> bool:
+    return _parse(text) is not None
+
+
+def _parses_branch(text: str) -> bool:
+    """`else:`, `except KeyError:` and the like, which parse only after their `if`/`try`."""
+    return _parses(f"try:\n  pass\n{text} pass") or _parses(f"if 1:\n  pass\n{text} pass")
+
+
+def _does_something(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Call | ast.Await | ast.Yield | ast.YieldFrom)
+    if isinstance(node, ast.AnnAssign):
+        return node.value is not None  # `Shape: [n][2]` is a label and a value, not code
+    return not isinstance(node, ast.Pass | ast.Break | ast.Continue)
+
+
+def _trivial(text: str) -> bool:
+    """One line that reads as English as well as Python: `return value`, `import this`."""
+    tree = _parse(text)
+    if tree is None or len(tree.body) != 1:
+        return False
+    node = tree.body[0]
+    return isinstance(node, ast.Return) and isinstance(node.value, ast.Name | type(None))
+
+
+def _real_comment_lines(text: str) -> set[int] | None:
+    """Lines that start a comment token (not a `#` inside a string); None if untokenizable."""
+    try:
+        return {
+            token.start[0]
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type == tokenize.COMMENT
+        }
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None

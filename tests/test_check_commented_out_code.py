@@ -1,0 +1,72 @@
+"""`commented-out-code`: one finding per block of dead code; documentation with examples is quiet."""
+
+from __future__ import annotations
+
+import textwrap
+
+from gc_bot.scan import scan
+from tests.conftest import starter_principle
+
+DOCUMENTED = '''\
+def f(user, rows):
+    # RemovedInDjango61Warning: When the deprecation ends, replace with:
+    # session_auth_hash = user.get_session_auth_hash()
+    a = 1
+    # {remote_model_key: {model_key: {field_name: field}}}
+    b = 2
+    # Shape: [n_objs][n_fields][2]
+    # Example: "/var/www/example.com/media/"
+    c = [
+        "x",
+        # "%b %d %Y",  # 'Oct 25 2006'
+        # "%b %d, %Y",  # 'Oct 25, 2006'
+    ]
+    # This is set when the connection is closed, see
+    # conn.close()
+    # >>> client.base_url
+    # e.g.:
+    # x = compute(rows)
+    # TODO: enable once the driver supports setinputsizes
+    # cursor.setinputsizes(rows)
+    # return value
+    s = """
+    # x = compute(rows)
+    """
+    return a, b, c, s
+
+
+class Geometry:
+    # g = g1 | g2
+    def __or__(self, other):
+        return self.union(other)
+'''
+
+DEAD = """\
+def total(items):
+    # result = sum(i.price for i in items) * 1.2
+    # if result:
+    #     log(result)
+    #
+    #     return result
+    d = 3
+    # old implementation
+    # x = compute()
+    return d
+"""
+
+
+def found(repo, text: str) -> list[tuple[int, int, str]]:
+    root = repo({"m.py": textwrap.dedent(text)})
+    result = scan(root, starter_principle("no-commented-out-code"))
+    return [(f.line, f.end_line, f.message) for f in result.findings]
+
+
+def test_documentation_around_examples_is_not_commented_out_code(repo):
+    assert found(repo, DOCUMENTED) == []
+
+
+def test_dead_code_is_one_finding_per_block(repo):
+    assert found(repo, DEAD) == [
+        (2, 6, "commented-out code (5 lines)"),
+        (9, 9, "commented-out code (1 line)"),
+    ]
