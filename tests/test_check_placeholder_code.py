@@ -271,3 +271,32 @@ def test_shards_together_report_what_one_scan_does(tmp_path):
     ]
     assert set().union(*parts) == whole
     assert sum(len(part) for part in parts) == len(whole)
+
+
+def test_a_class_of_documented_hooks_specifies_an_interface(tmp_path):
+    root = make_repo(
+        tmp_path / "r",
+        {
+            "events.py": '''\
+class ConnectionEvents:
+    def before_execute(self, conn, clauseelement):
+        """Intercept high level execute() events."""
+
+    def after_execute(self, conn, clauseelement, result):
+        """Intercept high level execute() events, after execute."""
+
+
+class Half:
+    def before(self):
+        """Runs before."""
+
+    def after(self):
+        """Runs after."""
+
+    def run(self):
+        return 1
+''',
+        },
+    )
+    messages = [f.message for f in scan(root, starter_principle(PRINCIPLE)).findings]
+    assert len(messages) == 2 and all("`before`" in m or "`after`" in m for m in messages)

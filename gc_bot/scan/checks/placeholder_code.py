@@ -98,6 +98,7 @@ class PlaceholderCode(Check):
             candidate = _candidate(node, statement.parents, aliases)
             if candidate is not None:
                 candidates.append([*candidate, *DefLines.of(source).span(node)])
+        candidates = [c for c in candidates if c[0] not in _interface_specs(classes, candidates)]
         return FileResult(facts={"classes": classes, "candidates": candidates})
 
     def combine(self, facts: Mapping[str, Any], options: object) -> dict[str, list[Hit]]:
@@ -123,6 +124,22 @@ class PlaceholderCode(Check):
                 )
                 found.setdefault(path, []).append(Hit(line, column, end_line, end_column, message))
         return found
+
+
+def _interface_specs(classes: dict[str, list[list[str]]], candidates: list[list[Any]]) -> set:
+    """Classes whose methods are all docstring-only (two or more): they specify an interface,
+    such as an events class whose methods document each hook, and implement nothing on purpose.
+    """
+    documented: dict[str, set[str]] = {}
+    for owner, _, name, kind, todo, *_ in candidates:
+        if owner is not None and kind == "docstring" and not todo:
+            documented.setdefault(owner, set()).add(name)
+    return {
+        owner
+        for owner, names in documented.items()
+        if len(names) >= 2
+        and names >= {m for m in classes[owner][1] if not (m.startswith("__") and m.endswith("__"))}
+    }
 
 
 def _candidate(
