@@ -70,3 +70,17 @@ def test_dead_code_is_one_finding_per_block(repo):
         (2, 6, "commented-out code (5 lines)"),
         (9, 9, "commented-out code (1 line)"),
     ]
+
+
+def test_a_branch_that_names_its_case_is_not_dead_code(repo):
+    text = """\
+    def tag(name=None, func=None):
+        if name is None:
+            return func
+        elif func is not None:
+            # register.tag('somename', somefunc)
+            return name
+        # register.tag(name)
+        return None
+    """
+    assert found(repo, text) == [(7, 7, "commented-out code (1 line)")]

@@ -138,3 +138,26 @@ def test_the_same_patterns_done_sloppily_are_still_found(repo):
     assert "swallows the error" in by_line[13][0]
     # A bare `except:` catches Ctrl-C as well: no closer contract excuses it.
     assert "E722" in by_line[31][1]
+
+
+def test_a_fallback_kept_by_the_handler_and_checked_later_is_meant(repo):
+    text = """\
+    def load(entry):
+        module = None
+        try:
+            module = import_module(entry)
+        except Exception:
+            pass
+        if module is None:
+            raise ValueError(entry)
+        return module
+
+    def load_unchecked(entry):
+        module = None
+        try:
+            module = import_module(entry)
+        except Exception:
+            pass
+        return module
+    """
+    assert [line for line, _, _ in findings(repo, text)] == [15]

@@ -50,7 +50,10 @@ class CommentedOutCode(Check):
         hits = []
         for block in _blocks(source.lines):
             code = _code_lines(block)
-            if code and not (len(code) == 1 and _names_what_follows(source.lines, block)):
+            one = len(code) == 1
+            if code and not (one and _names_what_follows(source.lines, block)):
+                if one and _opens_branch(source.lines, block):
+                    continue
                 hits.append((block, code))
         if not hits:
             return FileResult()
@@ -66,6 +69,16 @@ class CommentedOutCode(Check):
                 Hit(first, block[0].column + 1, last, len(source.lines[last - 1]) + 1, message)
             )
         return result
+
+
+def _opens_branch(lines: list[str], block: list[_Line]) -> bool:
+    """One line of code first in an `if`/`elif`/`else` branch names the case the branch handles
+    (`# register.tag('somename', somefunc)`), as the first comment of a branch usually does."""
+    before = block[0].number - 2
+    while before >= 0 and not lines[before].strip():
+        before -= 1
+    header = lines[before].strip() if before >= 0 else ""
+    return header.endswith(":") and header.startswith(("if ", "elif ", "else", "case "))
 
 
 def _names_what_follows(lines: list[str], block: list[_Line]) -> bool:

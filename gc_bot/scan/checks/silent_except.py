@@ -119,6 +119,8 @@ def _contract_not_to_raise(
         return True
     if name.strip("_") in {c.strip("_") for c in _CLOSERS} or name.startswith("_close"):
         return True
+    if _keeps_fallback(statement, quiet, function):
+        return True
     calls = _small(statement.body.body)
     return (
         len(statement.body.body) == 1
@@ -127,6 +129,31 @@ def _contract_not_to_raise(
         and isinstance(calls[0].value, cst.Call)
         and _dotted(calls[0].value.func).rsplit(".", 1)[-1] in _CLOSER_CALLS
         and all(isinstance(node, cst.Pass) for node in quiet)
+    )
+
+
+def _keeps_fallback(statement: cst.Try, quiet: list, function: cst.CSTNode | None) -> bool:
+    """`x = None` ... `try: x = attempt()` / `except Exception: pass`: the handler keeps the
+    fallback value set before, which the code then checks (`if x is None: ...`)."""
+    body = _small(statement.body.body)
+    if function is None or len(body) != 1 or not isinstance(body[0], cst.Assign):
+        return False
+    if not all(isinstance(node, cst.Pass) for node in quiet):
+        return False
+    targets = [t.target for t in body[0].targets]
+    if len(targets) != 1 or not isinstance(targets[0], cst.Name):
+        return False
+    name = targets[0].value
+    return any(
+        isinstance(node, cst.Assign)
+        and node is not body[0]
+        and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets)
+        for node in _nodes(function)
+    ) and any(
+        isinstance(node, cst.Comparison)
+        and isinstance(node.left, cst.Name)
+        and node.left.value == name
+        for node in _nodes(function)
     )
 
 
