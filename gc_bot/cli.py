@@ -86,7 +86,7 @@ def main() -> None:
 
 
 @main.command()
-@ROOT
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text"
 )
@@ -117,7 +117,7 @@ def main() -> None:
     help="Check prose principles (detect: agent) with the configured agent.",
 )
 def scan(
-    root: Path,
+    paths: tuple[Path, ...],
     fmt: str,
     fail_on: str,
     jobs: int | None,
@@ -127,16 +127,22 @@ def scan(
     output: Path | None,
     use_agent: bool,
 ) -> None:
-    """Report where ROOT diverges from its golden principles."""
+    """Report where a folder (default: here), or the given files, diverge from the principles.
+
+    Given files (as pre-commit passes them), only they are reported on, with the facts about
+    every other file (for duplicates, dead code, layers) from the cache.
+    """
     from gc_bot.report import render
     from gc_bot.scan import Shard
     from gc_bot.scan import scan as run_scan
+    from gc_bot.scan.target import scan_target
 
     with _clear_errors():
         try:
             shard_spec = Shard.parse(shard) if shard else None
         except ValueError as error:
             raise click.UsageError(str(error)) from None
+        root, only = scan_target(paths)
         config, selection = _context(root, {"principles": principles_dir})
         principles = selection.active
         reviewer = _reviewer(config) if use_agent else None
@@ -148,6 +154,7 @@ def scan(
                 jobs=jobs,
                 shard=shard_spec,
                 use_cache=not no_cache,
+                only=only,
                 progress=progress,
                 agent=reviewer,
             )
@@ -301,8 +308,20 @@ def _show_ruff_decisions(root: Path, principles) -> None:
     "--dry-run", is_flag=True, help="Show the proposals and their diffs; create no branches."
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--findings",
+    "findings_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Plan from this scan JSON of the base (e.g. gc-bot merge of shards) instead of scanning.",
+)
 def sweep(
-    root: Path, forge: str | None, base: str | None, max_prs: int | None, dry_run: bool, fmt: str
+    root: Path,
+    forge: str | None,
+    base: str | None,
+    max_prs: int | None,
+    dry_run: bool,
+    fmt: str,
+    findings_file: Path | None,
 ) -> None:
     """Fix what diverges from the principles, as small validated proposals."""
     import json
@@ -311,7 +330,14 @@ def sweep(
     from gc_bot.sweep_report import render_text
 
     with _clear_errors():
-        report = run_sweep(root, forge=forge, base=base, max_prs=max_prs, dry_run=dry_run)
+        report = run_sweep(
+            root,
+            forge=forge,
+            base=base,
+            max_prs=max_prs,
+            dry_run=dry_run,
+            findings_file=findings_file,
+        )
     click.echo(json.dumps(report.to_json(), indent=2) if fmt == "json" else render_text(report))
     sys.exit(1 if report.failed else 0)
 
@@ -570,3 +596,57 @@ def init(path: Path, force: bool) -> None:
     for kept in plan.kept:
         click.echo(f"  kept {kept} as it is")
     click.echo(next_steps(plan))
+
+
+@main.command()
+@ROOT
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+@click.option(
+    "--findings",
+    "findings_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A scan's JSON (e.g. gc-bot merge of shards) instead of scanning ROOT.",
+)
+def report(root: Path, fmt: str, output: Path | None, findings_file: Path | None) -> None:
+    """Grades per package, trends, acceptance, pauses and open proposals, from the ledger."""
+    from gc_bot.report.collect import collect_overview
+
+    with _clear_errors():
+        overview = collect_overview(root, findings_file)
+    if fmt == "html":
+        from gc_bot.report.html import render_html
+
+        text = render_html(overview)
+    else:
+        from gc_bot.report.markdown import render_markdown
+
+        text = render_markdown(overview)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the result here."
+)
+def merge(files: tuple[Path, ...], output: Path | None) -> None:
+    """Merge the JSON of `gc-bot scan --shard I/N --format json` runs into one scan result."""
+    import json
+
+    from gc_bot.scan.merge import merge_scans
+
+    with _clear_errors():
+        text = json.dumps(merge_scans(list(files)), indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)

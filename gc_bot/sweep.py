@@ -81,6 +81,7 @@ class SweepReport:
     forge: str = "local"
     forge_description: str = ""
     review: dict[str, Any] = field(default_factory=dict)  # prose principles: the agent's review
+    by_principle: dict[str, int] = field(default_factory=dict)  # findings at the base
 
     @property
     def failed(self) -> bool:
@@ -111,6 +112,7 @@ def principle_digest(principle: Principle) -> str:
     return hashlib.sha256(principle.model_dump_json().encode()).hexdigest()[:12]
 
 
+# gc-bot: ignore[small-functions]  (the public entry point: every option is keyword-only)
 def sweep(
     root: Path,
     *,
@@ -119,15 +121,18 @@ def sweep(
     max_prs: int | None = None,
     dry_run: bool = False,
     agent: Any = None,
+    findings_file: Path | None = None,
 ) -> SweepReport:
     """One sweep: harvest, scan, lessons, plan, fix and validate, forge, ledger.
 
     `forge=None` chooses github when a repository and a token are set, else local.
+    `findings_file` (a scan's JSON of the base, e.g. merged shards) replaces the scan.
     """
     forge_name = choose_forge(forge, dict(os.environ))
     git = Git.open(root)
     with _one_sweep_at_a_time(git):
-        return _sweep(git, {"base": base, "max_prs": max_prs}, forge_name, dry_run, agent)
+        flags = {"base": base, "max_prs": max_prs}
+        return _sweep(git, flags, forge_name, dry_run, agent, findings_file)
 
 
 @contextmanager
@@ -143,9 +148,11 @@ def _one_sweep_at_a_time(git: Git) -> Iterator[None]:
         ) from None
 
 
-def _sweep(git: Git, flags: dict[str, Any], forge: str, dry_run: bool, agent: Any) -> SweepReport:
+def _sweep(
+    git: Git, flags: dict[str, Any], forge: str, dry_run: bool, agent: Any, findings_file=None
+) -> SweepReport:
     run = _Run.start(git, flags, forge, dry_run, agent)
-    findings = run.scan_base()
+    findings = run.scan_base(findings_file)
     candidates = run.candidates(findings)
     pending = run.state.pending()
     run.report.proposals += [_pending_outcome(p) for p in pending]
@@ -198,19 +205,27 @@ class _Run:
         report.forge, report.forge_description = forge.name, forge.describe()
         return cls(git, config, principles, ledger, state, report, agent, forge)
 
-    def scan_base(self) -> list[Finding]:
+    def scan_base(self, findings_file: Path | None = None) -> list[Finding]:
         """Scan the committed tree of the base, never the user's uncommitted files."""
-        from gc_bot.scan import scan
+        if findings_file is not None:
+            from gc_bot.scan.merge import findings_for_base
 
-        with self.git.worktree(self.report.base_commit) as tree:
-            result = scan(
-                tree, self.principles, exclude=self.config.exclude, agent=self._reviewer()
-            )
-        self.report.findings = len(result.findings)
-        self.report.review = {
-            key: result.stats[key] for key in ("review", "not_checked") if key in result.stats
-        }
-        return result.findings
+            findings = findings_for_base(findings_file, self.git, self.report.base_commit)
+        else:
+            from gc_bot.scan import scan
+
+            with self.git.worktree(self.report.base_commit) as tree:
+                result = scan(
+                    tree, self.principles, exclude=self.config.exclude, agent=self._reviewer()
+                )
+            findings = result.findings
+            self.report.review = {
+                key: result.stats[key] for key in ("review", "not_checked") if key in result.stats
+            }
+        findings = [f for f in findings if self.principles.get(f.principle)]
+        self.report.findings = len(findings)
+        self.report.by_principle = dict(Counter(f.principle for f in findings))
+        return findings
 
     def _reviewer(self) -> Any:
         """Prose principles are reviewed when an agent is configured, on the run's budget."""
@@ -367,6 +382,7 @@ class _Run:
                 "at": at,
                 "base_commit": self.report.base_commit,
                 "findings": self.report.findings,
+                "findings_by_principle": self.report.by_principle,
                 "proposed": dict(Counter(o.principle for o in outcomes if o.status == "proposed")),
                 "dropped": dict(Counter(o.principle for o in outcomes if o.status == "dropped")),
                 "tokens": self.report.tokens,

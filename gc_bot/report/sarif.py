@@ -9,6 +9,7 @@ from urllib.parse import quote
 from gc_bot import __version__
 from gc_bot.findings import Finding
 from gc_bot.principles import Principle, PrincipleSet
+from gc_bot.report.sarif_limits import fit_upload_limits
 from gc_bot.scan import ScanResult
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -37,7 +38,9 @@ def render(result: ScanResult, principles: PrincipleSet) -> str:
         ],
         "columnKind": "unicodeCodePoints",
     }
-    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
+    document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    fit_upload_limits(document)
+    return json.dumps(document, indent=2)
 
 
 def _rule(p: Principle) -> dict[str, Any]:

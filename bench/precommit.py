@@ -1,0 +1,145 @@
+"""Benchmark the pre-commit hook: `gc-bot scan FILE` on one changed file of Django, warm cache.
+
+Usage: python bench/precommit.py [--runs N]
+
+The hook's command as pre-commit runs it (`gc-bot scan <changed files>`), in Django's sdist
+tree (a git repository of its own, from bench/run.py), after one priming scan of the tree. Each
+run edits the same file first, so that file is parsed afresh while every other file's facts
+come from the cache. Baselines, measured in the same run, alternating with the hook: the
+interpreter start (`gc-bot --version`) and a warm scan of the whole tree with nothing changed.
+Measured twice: on Django's package alone as the repository (the target's case) and on the
+whole sdist (django/ and tests/). Results go to bench/PRECOMMIT.md. Target: under 0.5 s wall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from run import (
+    BENCH,
+    CACHE,
+    DJANGO_VERSION,
+    GC_BOT,
+    REPO,
+    commit_tree,
+    django_tree,
+    shown,
+    timed,
+    touch_target,
+)
+
+RESULTS = BENCH / "PRECOMMIT.md"
+TARGET_SECONDS = 0.5
+
+
+def package_tree(sdist: Path) -> Path:
+    """Django's package alone as a repository of its own (what the target names)."""
+    root = CACHE / f"django-package-{DJANGO_VERSION}"
+    if not (root / ".git").exists():
+        shutil.copytree(sdist / "django", root / "django", dirs_exist_ok=True)
+        commit_tree(root)
+    return root
+
+
+def measure(tree: Path, runs: int) -> tuple[dict[str, list[float]], str, list]:
+    """Hook runs, alternating with the two baselines, on one primed cache."""
+    changed = touch_target(tree)
+    relative = changed.relative_to(tree).as_posix()
+    original = changed.read_bytes()
+    commands = {
+        "hook": [GC_BOT, "scan", relative],
+        "start": [GC_BOT, "--version"],
+        "whole": [GC_BOT, "scan", ".", "--fail-on", "never"],
+    }
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    with tempfile.TemporaryDirectory(prefix="gc-bot-bench-") as cache:
+        env = os.environ | {"XDG_CACHE_HOME": cache}
+        timed(commands["whole"], tree, env, ok_codes=(0, 1))  # the cache a developer has
+        try:
+            for run in range(runs):
+                samples["start"].append(timed(commands["start"], tree, env, ok_codes=(0,)).seconds)
+                changed.write_bytes(original + f"# gc-bot bench: edit {run}\n".encode())
+                samples["hook"].append(timed(commands["hook"], tree, env, ok_codes=(0, 1)).seconds)
+                changed.write_bytes(original)
+                samples["whole"].append(
+                    timed(commands["whole"], tree, env, ok_codes=(0, 1)).seconds
+                )
+        finally:
+            changed.write_bytes(original)
+    return samples, relative, [commands["hook"], commands["start"], commands["whole"]]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    sdist = django_tree()
+    sections = []
+    met = True
+    for label, tree in (
+        ("Django's package alone as the repository (883 files)", package_tree(sdist)),
+        ("Django's whole sdist as the repository (django/ and tests/, 2,818 files)", sdist),
+    ):
+        print(f"{label}: {args.runs} runs", file=sys.stderr)
+        samples, relative, commands = measure(tree, args.runs)
+        sections.append(render(label, samples, relative, commands))
+        met = met and statistics.median(samples["hook"]) < TARGET_SECONDS
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M")
+    RESULTS.write_text(
+        "\n".join(
+            [
+                "# gc-bot pre-commit hook benchmark",
+                "",
+                "Written by `bench/precommit.py`; rerun with:",
+                "",
+                f"    .venv/bin/python bench/precommit.py --runs {args.runs}",
+                "",
+                "The hook's command as pre-commit runs it, on one changed file (edited before each",
+                f"run), the cache primed by one whole scan; {args.runs} runs each, alternating with",
+                "the baselines. Wall-clock medians of the whole process.",
+                "",
+                *sections,
+                f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+                f"{platform.python_version()}, {when} UTC (shared: other work ran beside it).",
+                "",
+            ]
+        )
+    )
+    print(RESULTS.read_text())
+    return 0 if met else 1
+
+
+def render(label: str, samples, relative: str, commands) -> str:
+    median = {name: statistics.median(values) for name, values in samples.items()}
+    rows = [
+        (f"hook: `{relative}` changed", commands[0], "hook", f"< {TARGET_SECONDS} s"),
+        ("baseline: interpreter start", commands[1], "start", ""),
+        ("baseline: warm scan of the whole tree, nothing changed", commands[2], "whole", ""),
+    ]
+    lines = [
+        f"## {label}",
+        "",
+        "| measurement | command | wall median (s) | wall range (s) | x start | target | met |",
+        "|---|---|---:|---:|---:|---|---|",
+    ]
+    for name, cmd, key, target in rows:
+        values = samples[key]
+        met = ("yes" if median[key] < TARGET_SECONDS else "no") if target else ""
+        lines.append(
+            f"| {name} | `{shown(cmd)}` | {median[key]:.3f} | {min(values):.3f}-{max(values):.3f} "
+            f"| {median[key] / median['start']:.2f} | {target} | {met} |"
+        )
+    return "\n".join([*lines, ""])
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO))
+    raise SystemExit(main())
