@@ -86,6 +86,7 @@ def main() -> None:
 
 
 @main.command()
+@REPO
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text"
@@ -117,6 +118,7 @@ def main() -> None:
     help="Check prose principles (detect: agent) with the configured agent.",
 )
 def scan(
+    root: Path,
     paths: tuple[Path, ...],
     fmt: str,
     fail_on: str,
@@ -142,7 +144,7 @@ def scan(
             shard_spec = Shard.parse(shard) if shard else None
         except ValueError as error:
             raise click.UsageError(str(error)) from None
-        root, only = scan_target(paths)
+        root, only = scan_target(paths) if paths else (root, None)
         config, selection = _context(root, {"principles": principles_dir})
         principles = selection.active
         reviewer = _reviewer(config) if use_agent else None

@@ -16,7 +16,8 @@ def scan_target(paths: Iterable[Path]) -> tuple[Path, set[str] | None]:
         return paths[0], None
     if any(p.is_dir() for p in paths):
         raise UsageError("give gc-bot scan one folder, or files, not both")
-    root = git_toplevel(Path.cwd()) or Path.cwd()
+    here = paths[0].resolve().parent
+    root = git_toplevel(here) or Path.cwd()
     only = set()
     for path in paths:
         try:
