@@ -32,7 +32,7 @@ def new_principle(root: Path, principle_id: str, kind: str, configured: str | No
     existing = [str(path) for path in targets if path.exists()]
     if existing:
         raise UsageError(f"{', '.join(existing)} already exists; not overwriting it")
-    copied = _own_folder(folder)
+    copied = own_folder(folder)
     context = {
         "id": principle_id,
         "module": module,
@@ -44,8 +44,10 @@ def new_principle(root: Path, principle_id: str, kind: str, configured: str | No
     return Scaffold(list(targets), copied)
 
 
-def _own_folder(folder: Path) -> bool:
-    """A repository's own folder replaces the starter set, so the set is copied in first."""
+def own_folder(folder: Path) -> bool:
+    """A repository's own folder replaces the starter set, so the set is copied in first
+    where the folder has no principle yet (a new principle must not switch the others off).
+    Shared by `principles new` and `gc-bot learn`; True when the starters were copied."""
     if any(folder.glob("*.yaml")):
         return False
     folder.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,8 @@ from gc_bot.feedback.decide import Store
 from gc_bot.feedback.harvest import repo_id
 from gc_bot.feedback.ledger import now
 from gc_bot.git import Git
-from gc_bot.principles import STARTER_DIR, load_principles, principles_dir_for
+from gc_bot.principles import load_principles, principles_dir_for
+from gc_bot.scaffold import own_folder
 
 SCHEMA_NAME = "gc_bot_learn"
 _SCHEMA = {
@@ -158,10 +158,7 @@ def _principles_folder(tree: Path, store: Store) -> Path:
     """The repository's own folder; the starter set is copied in first where it has none."""
     configured = store.config.principles
     folder = tree / (configured or "principles")
-    if not any(folder.glob("*.yaml")):
-        folder.mkdir(parents=True, exist_ok=True)
-        for starter in STARTER_DIR.glob("*.yaml"):
-            shutil.copy(starter, folder / starter.name)
+    own_folder(folder)
     return folder
 
 

@@ -10,10 +10,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gc_bot import __version__
 from gc_bot.config import DEFAULT_MODEL, Settings
 from gc_bot.errors import UsageError
 from gc_bot.principles import STARTER_DIR
-from gc_bot.setup import WORKFLOWS, render_workflow
+from gc_bot.setup import WORKFLOWS, pinned_install, render_workflow
 
 CONFIG_TABLE = f"""\
 [tool.gc-bot]
@@ -102,9 +103,20 @@ def next_steps(plan: Plan) -> str:
         if (plan.root / ".git").exists()
         else "   (this folder is not a git repository yet: git init first)\n"
     )
+    install = pinned_install()
+    install_note = (
+        ""
+        if "git+https://" in install
+        else f"""\
+ 0. gc-bot is not on PyPI yet: the workflows' "Install gc-bot" steps say
+    {install}, which fails until it is. Put your git URL there, e.g.
+    pip install "gc-bot @ git+https://github.com/OWNER/gc-bot@v{__version__}"
+    (installed from a git URL with pipx or pip, gc-bot init writes that URL itself).
+"""
+    )
     return f"""\
 Next steps:
- 1. Check it here: gc-bot principles test && gc-bot scan .
+{install_note} 1. Check it here: gc-bot principles test && gc-bot scan .
     Edit principles/ to taste: it replaces the starter set (respect-layers waits for your layers).
  2. Give gc-bot a token of its own, so your CI runs on its PRs (a PR opened with the default
     GITHUB_TOKEN starts no workflow). Either:
