@@ -44,6 +44,7 @@ class Settings(BaseModel):
     trusted_associations: list[str] = Field(
         default_factory=lambda: ["OWNER", "MEMBER", "COLLABORATOR"]
     )
+    dashboard: bool = True  # the github forge keeps one dashboard issue up to date
 
 
 KEYS = tuple(Settings.model_fields)

@@ -26,7 +26,7 @@ from gc_bot.fix.secrets import mask_secrets
 from gc_bot.git import Git
 from gc_bot.principles import Principle, PrincipleSet
 from gc_bot.propose.forge import Change, Forge, choose_forge, make_forge
-from gc_bot.propose.planner import Proposal, plan
+from gc_bot.propose.planner import Proposal, next_generation, plan
 from gc_bot.selection import principles_in_force
 
 JSON_VERSION = 1
@@ -82,6 +82,7 @@ class SweepReport:
     forge_description: str = ""
     review: dict[str, Any] = field(default_factory=dict)  # prose principles: the agent's review
     by_principle: dict[str, int] = field(default_factory=dict)  # findings at the base
+    waiting: list[Proposal] = field(default_factory=list)  # planned, not tried: no slot left
 
     @property
     def failed(self) -> bool:
@@ -105,6 +106,9 @@ class SweepReport:
             "agent": self.agent,
             "review": self.review,
             "forge": self.forge,
+            "waiting": [
+                {"id": p.id, "principle": p.principle, "files": list(p.files)} for p in self.waiting
+            ],
         }
 
 
@@ -154,18 +158,22 @@ def _sweep(
     run = _Run.start(git, flags, forge, dry_run, agent)
     findings = run.scan_base(findings_file)
     candidates = run.candidates(findings)
+    asked = run.asked_first(candidates)
+    candidates = asked + [p for p in candidates if p not in asked]
     pending = run.state.pending()
     run.report.proposals += [_pending_outcome(p) for p in pending]
     slots = max(0, run.config.max_prs - len(pending))
     forge_slots = run.forge.open_slots()
     if forge_slots is not None:
         slots = min(slots, max(0, forge_slots))
+    slots = max(slots, len(asked))  # a person asked for these now, as Renovate's ticks do
     outcomes, sessions = run.fix_in_waves(candidates, findings, slots)
     run.report.proposals += outcomes
     review_tokens = run.report.review.get("review", {}).get("tokens", 0)
     run.report.tokens = review_tokens + sum(o.tokens for o in outcomes)
     if not dry_run:
         run.publish_and_record(outcomes, sessions)
+        run.forge.update_dashboard(run.report)
     return run.report
 
 
@@ -267,7 +275,17 @@ class _Run:
             else:
                 fixable.append(finding)
         acceptance = self.state.acceptance(self.config.min_decisions)
-        return plan(fixable, max_files=self.config.max_files_per_proposal, acceptance=acceptance)
+        planned = plan(fixable, max_files=self.config.max_files_per_proposal, acceptance=acceptance)
+        return [next_generation(p, self.state.released_again) for p in planned]
+
+    def asked_first(self, candidates: list[Proposal]) -> list[Proposal]:
+        """Candidates holding findings people asked to be proposed first (a dashboard tick)."""
+        wanted = self.state.asked_first()
+        return [
+            p
+            for p in candidates
+            if wanted & set(p.fingerprints) and p.id not in self.state.proposals
+        ]
 
     def fix_in_waves(self, candidates: list[Proposal], findings: list[Finding], slots: int):
         """Fix the best candidates until `slots` proposals stand; a failed one frees its slot."""
@@ -303,6 +321,7 @@ class _Run:
                     if outcome.status == "proposed":
                         slots -= 1
                         taken.add(outcome.id)
+        self.report.waiting = queue
         return outcomes, sessions
 
     def _fix_context(self, findings: list[Finding]) -> FixContext:

@@ -104,6 +104,7 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", r"/repos/{repo}/labels", "create_label"),
     ("GET", r"/repos/{repo}/labels/(?P<label>[^/]+)", "get_label"),
     ("GET", r"/repos/{repo}/collaborators/(?P<user>[^/]+)/permission", "get_permission"),
+    ("POST", r"/api/graphql", "graphql"),  # GHES's GraphQL path, beside /api/v3
 ]
 
 PERMISSION = {"OWNER": "admin", "MEMBER": "write", "COLLABORATOR": "write"}
@@ -127,6 +128,7 @@ class FakeGitHub:
         self.reviews: dict[int, list[dict]] = {}
         self.review_comments: dict[int, list[dict]] = {}
         self.reactions: dict[int, list[dict]] = {}
+        self.edits: dict[int, list[dict]] = {}  # an issue body's revisions (userContentEdits)
         self.labels: dict[str, dict] = {}
         self.requests: list[Request] = []
         self.git_requests: list[Request] = []
@@ -296,6 +298,26 @@ class FakeGitHub:
                     "pull_request_url": f"{self.repo_url}/pulls/{number}",
                 }
             )
+
+    def edit_body(self, number: int, login: str, body: str) -> None:
+        """A person edits an issue's body (the web editor, or a click on a task-list box)."""
+        with self._lock:
+            self._edit_body(self.issues[number], login, body)
+
+    def tick(self, number: int, login: str, text: str) -> None:
+        """Tick the unticked box on the body's line that contains `text`, as `login`."""
+        with self._lock:
+            lines = self.issues[number]["body"].split("\n")
+            [at] = [i for i, line in enumerate(lines) if "- [ ] " in line and text in line]
+            lines[at] = lines[at].replace("- [ ] ", "- [x] ", 1)
+            self._edit_body(self.issues[number], login, "\n".join(lines))
+
+    def issues_only(self, state: str = "all") -> list[dict]:
+        return [
+            i
+            for i in self.issues.values()
+            if not i["is_pull"] and (state == "all" or i["state"] == state)
+        ]
 
     def close(self, number: int) -> None:
         with self._lock:
@@ -577,7 +599,19 @@ class FakeGitHub:
         self._edit(pr, body)
         return 200, self._pull_json(pr)
 
+    def _edit_body(self, issue: dict, login: str, body: str) -> None:
+        """A new revision of the body, in its edit history as GitHub keeps it (the original
+        version first, once there is an edit)."""
+        edits = self.edits.setdefault(issue["number"], [])
+        if not edits:
+            edits.append({"at": issue["created_at"], "login": issue["user"], "body": issue["body"]})
+        issue["body"], issue["updated_at"] = body, self._now()
+        edits.append({"at": issue["updated_at"], "login": login, "body": body})
+        issue["last_edited"] = edits[-1]
+
     def _edit(self, issue: dict, body: dict) -> None:
+        if "body" in body and body["body"] != issue["body"]:
+            self._edit_body(issue, self.bot, body["body"])
         for key in ("title", "body"):
             if key in body:
                 issue[key] = body[key]
@@ -604,6 +638,8 @@ class FakeGitHub:
         found = [i for i in self.issues.values() if state == "all" or i["state"] == state]
         for label in filter(None, q.get("labels", "").split(",")):
             found = [i for i in found if label in i["labels"]]
+        if q.get("direction", "desc") == "desc":  # GitHub's default: newest first
+            found = found[::-1]
         return 200, [self._issue_json(i) for i in found]
 
     def create_issue(self, m, q, body):
@@ -678,6 +714,46 @@ class FakeGitHub:
         if name not in self.labels:
             raise HttpError(404, "Not Found")
         return 200, self._label_json(name)
+
+    def graphql(self, m, q, body):
+        """The one GraphQL query gc-bot sends: an issue body's edit history, GitHub's shape."""
+        query, variables = body.get("query", ""), body.get("variables") or {}
+        if "userContentEdits" not in query or "issue(number:" not in query:
+            return 200, {"errors": [{"message": "fake GitHub: query not supported"}]}
+        full_name = f"{variables.get('owner')}/{variables.get('name')}"
+        issue = self.issues.get(int(variables.get("number") or 0))
+        if full_name != self.full_name or issue is None:
+            message = f"Could not resolve to an Issue with the number of {variables.get('number')}."
+            return 200, {
+                "data": {"repository": None},
+                "errors": [{"type": "NOT_FOUND", "message": message}],
+            }
+        edits = self.edits.get(issue["number"], [])[-int(variables.get("last") or 100) :]
+        last = issue.get("last_edited")
+        return 200, {
+            "data": {
+                "repository": {
+                    "issue": {
+                        "lastEditedAt": last and last["at"],
+                        "editor": last and self._actor(last["login"]),
+                        "userContentEdits": {
+                            "nodes": [
+                                {
+                                    "editedAt": e["at"],
+                                    "diff": e["body"],
+                                    "editor": self._actor(e["login"]),
+                                }
+                                for e in reversed(edits)  # newest first
+                            ]
+                        },
+                    }
+                }
+            }
+        }
+
+    def _actor(self, login: str) -> dict:
+        """GraphQL's Actor: a Bot's login is without REST's `[bot]` suffix."""
+        return {"login": login.removesuffix("[bot]")}
 
     def get_permission(self, m, q, body):
         association = self.users.get(m["user"], "NONE")

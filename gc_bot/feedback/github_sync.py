@@ -56,6 +56,7 @@ def run_sync(root: Path) -> tuple[GitHubForge, SyncResult]:
     ledger = Ledger(git)
     result = sync(forge, ledger, FeedbackState.from_records(ledger.read()))
     push_ledger(git, forge.target)
+    forge.update_dashboard(None)
     return forge, result
 
 
@@ -78,6 +79,7 @@ def sync(forge: GitHubForge, ledger: Ledger, state: FeedbackState) -> SyncResult
             continue
         with api_errors(forge.target, f"reading #{own.number}"):
             records += reader.signals(own, proposal)
+    records += _dashboard_ticks(forge, known + rebuilt + records)
     records.sort(key=lambda r: r["at"])
     seen = {r["key"] for r in known}
     result.recorded = [r for r in rebuilt + records if r["key"] not in seen]
@@ -85,6 +87,13 @@ def sync(forge: GitHubForge, ledger: Ledger, state: FeedbackState) -> SyncResult
         ledger.append(result.recorded)
     result.deleted_branches = _clean_branches(forge, state)
     return result
+
+
+def _dashboard_ticks(forge: GitHubForge, records: list[dict]) -> list[dict]:
+    """The instructions ticked in the dashboard issue (propose again, first, resume)."""
+    if not forge.config.dashboard:
+        return []
+    return forge.dashboard.read(FeedbackState.from_records(records))
 
 
 def _closing_recorded(state: FeedbackState, own: OwnPR) -> bool:
@@ -195,18 +204,7 @@ class _Reader:
 
     def _has_write_access(self, login: str) -> bool:
         """Reactions carry no author_association: the collaborator permission decides."""
-        if login not in self._permissions:
-            try:
-                permission = self.forge.repo.get_collaborator_permission(login)
-            except Exception:  # not a collaborator (404) or unknown: not trusted
-                permission = "none"
-            self._permissions[login] = permission
-        permission = self._permissions[login]
-        owner = login == self.forge.target.repository.split("/")[0]
-        association = (
-            "OWNER" if owner else "COLLABORATOR" if permission in WRITE_PERMISSIONS else "NONE"
-        )
-        return self._counts(association)
+        return self._counts(write_association(self.forge, login, self._permissions))
 
     def _decision(
         self, own: OwnPR, event: str, verdict: str, who: str, at: Any, reason: str | None
@@ -248,6 +246,20 @@ class _Reader:
                     )
                 )
         return records
+
+
+def write_association(forge: GitHubForge, login: str, cache: dict[str, str]) -> str:
+    """OWNER, COLLABORATOR (write access by the collaborator permission) or NONE, cached."""
+    if login not in cache:
+        try:
+            permission = forge.repo.get_collaborator_permission(login)
+        except Exception:  # not a collaborator (404) or unknown: not trusted
+            permission = "none"
+        owner = login == forge.target.repository.split("/")[0]
+        cache[login] = (
+            "OWNER" if owner else "COLLABORATOR" if permission in WRITE_PERMISSIONS else "NONE"
+        )
+    return cache[login]
 
 
 def findings_rejected_record(

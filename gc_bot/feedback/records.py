@@ -89,6 +89,26 @@ class ResumeRecord(Record):
     who: Text = ""
 
 
+class ReleaseRecord(Record):
+    """A rejected proposal asked for again (a dashboard tick): its findings may be proposed anew."""
+
+    type: Literal["release"]
+    at: Text
+    proposal: Name
+    source: Name
+    who: Text = ""
+
+
+class PrioritiseRecord(Record):
+    """A waiting proposal asked for first (a dashboard tick): its findings lead the next sweep."""
+
+    type: Literal["prioritise"]
+    at: Text
+    fingerprints: list[Text]
+    source: Name
+    who: Text = ""
+
+
 class RunRecord(Record):
     type: Literal["run"]
     at: Text
@@ -105,6 +125,8 @@ MODELS: dict[str, type[Record]] = {
     "findings-rejected": FindingsRejectedRecord,
     "dropped": DroppedRecord,
     "resume": ResumeRecord,
+    "release": ReleaseRecord,
+    "prioritise": PrioritiseRecord,
     "run": RunRecord,
 }
 

@@ -49,6 +49,9 @@ class FeedbackState:
     dropped: dict[str, dict] = field(default_factory=dict)  # dropped key -> record
     resumed_at: dict[str, str] = field(default_factory=dict)  # principle -> time of last resume
     findings_rejected: list[dict] = field(default_factory=list)  # a no for some findings only
+    released: dict[str, str] = field(default_factory=dict)  # proposal -> time asked for again
+    prioritised: list[dict] = field(default_factory=list)  # "propose first next run"
+    instructions: list[dict] = field(default_factory=list)  # dashboard ticks honoured
 
     @classmethod
     def from_records(cls, records: list[dict]) -> FeedbackState:
@@ -73,6 +76,12 @@ class FeedbackState:
                 state.resumed_at[record["principle"]] = record["at"]
             elif kind == "findings-rejected" and record.get("proposal") in state.proposals:
                 state.findings_rejected.append(record)
+            elif kind == "release" and record.get("proposal") in state.proposals:
+                state.released[record["proposal"]] = record["at"]
+            elif kind == "prioritise":
+                state.prioritised.append(record)
+            if record.get("source") == "github-dashboard":
+                state.instructions.append(record)
         return state
 
     def counted(self) -> list[dict]:
@@ -99,10 +108,36 @@ class FeedbackState:
         whole = {
             fp
             for p in self.counted()
-            if self.verdict(p["id"]) == "down" and not self.verdicts[p["id"]].get("partial")
+            if self.verdict(p["id"]) == "down"
+            and not self.verdicts[p["id"]].get("partial")
+            and not self.released_again(p["id"])
             for fp in p["fingerprints"]
         }  # a partial no (`reject --only`) refuses only its findings-rejected fingerprints
-        return whole | {fp for r in self.findings_rejected for fp in r["fingerprints"]}
+        return whole | {
+            fp
+            for r in self.findings_rejected
+            if r["at"] > self.released.get(r["proposal"], "")
+            for fp in r["fingerprints"]
+        }
+
+    def released_again(self, proposal: str) -> bool:
+        """People asked for this rejected proposal again (after its latest verdict)."""
+        decision = self.verdicts.get(proposal)
+        at = self.released.get(proposal)
+        return at is not None and decision is not None and at > decision["at"]
+
+    def asked_first(self) -> set[str]:
+        """Fingerprints people asked to be proposed first, until a proposal or drop holds one."""
+        since = [*self.proposals.values(), *self.dropped.values()]
+        return {
+            fp
+            for r in self.prioritised
+            if not any(
+                p["at"] > r["at"] and set(p.get("fingerprints", ())) & set(r["fingerprints"])
+                for p in since
+            )
+            for fp in r["fingerprints"]
+        }
 
     def was_dropped(self, proposal: str, principle_digest: str) -> dict | None:
         return self.dropped.get(dropped_key(proposal, principle_digest))
@@ -125,10 +160,23 @@ class FeedbackState:
             decided = len(since)
             accepted = sum(1 for d in since if d["verdict"] == "up")
             row.paused = decided >= min_decisions and accepted / decided < pause_below
-            row.reasons = [
-                d["reason"] for d in since if d["verdict"] == "down" and d.get("reason")
-            ][-5:]
+            row.reasons = self._reasons(principle, since)
         return dict(table)
+
+    def _reasons(self, principle: str, latest: list[dict]) -> list[str]:
+        """The reasons people gave for the noes that stand (a `/gc-bot reject why` before the
+        PR was closed counts, though the close is the latest verdict), the last five."""
+        after = self.resumed_at.get(principle, "")
+        down = {d["proposal"] for d in latest if d["verdict"] == "down"}
+        reasons = [
+            d["reason"]
+            for d in self.decisions
+            if d["proposal"] in down
+            and d["verdict"] == "down"
+            and d.get("reason")
+            and d["at"] > after
+        ]
+        return list(dict.fromkeys(reasons))[-5:]
 
     def _since_resume(self, principle: str) -> list[dict]:
         """The latest verdict of each proposal of `principle`, counting only decisions after a resume."""

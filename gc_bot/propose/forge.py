@@ -8,7 +8,7 @@ many new proposals may open, to publish each one, and to share the ledger once i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from gc_bot.config import Config
 from gc_bot.errors import UsageError
@@ -70,6 +70,10 @@ class Forge(Protocol):
 
     def share_ledger(self) -> None:
         """After the ledger was written: make it reach the next run (push it, for a remote)."""
+        ...
+
+    def update_dashboard(self, report: Any) -> None:
+        """After the ledger was shared: show the run where people look (a no-op for local)."""
         ...
 
 

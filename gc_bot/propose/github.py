@@ -61,6 +61,7 @@ class GitHubForge:
         self._prs: list[OwnPR] | None = None
         self._labels: set[str] | None = None
         self.last_sync: Any = None
+        self._dashboard: Any = None
 
     def describe(self) -> str:
         return (
@@ -181,6 +182,24 @@ class GitHubForge:
         from gc_bot.feedback.github_sync import push_ledger
 
         push_ledger(self.git, self.target)
+
+    # -- the dashboard issue -----------------------------------------------------------------
+    @property
+    def dashboard(self) -> Any:
+        if self._dashboard is None:
+            from gc_bot.propose.dashboard_github import Dashboard
+
+            self._dashboard = Dashboard(self)
+        return self._dashboard
+
+    def update_dashboard(self, report: Any) -> None:
+        """Edit the dashboard issue in place after the ledger was shared (`dashboard = false`:
+        never); a sweep's report says what waits, a sync keeps what the last sweep said."""
+        if not self.config.dashboard:
+            return
+        from gc_bot.propose.dashboard_github import waiting_of
+
+        self.dashboard.update(None if report is None else waiting_of(report.waiting))
 
     # -- the pull request's words ------------------------------------------------------------
     def _title(self, change: Change) -> str:

@@ -71,3 +71,7 @@ class LocalForge:
     def share_ledger(self) -> None:
         """The local ledger is already where the next local run reads it."""
         return None
+
+    def update_dashboard(self, report: object) -> None:
+        """The local forge has no dashboard: `gc-bot report` is where a local team looks."""
+        return None

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gc_bot.findings import Finding, severity_rank
 
 MAX_FINDINGS_PER_PROPOSAL = 12
 
 
-def proposal_id(principle: str, fingerprints: Iterable[str]) -> str:
-    """Deterministic: the same principle and findings always give the same id."""
-    payload = "\n".join([principle, *sorted(fingerprints)])
+def proposal_id(principle: str, fingerprints: Iterable[str], generation: int = 0) -> str:
+    """Deterministic: the same principle and findings (and generation) always give the same id."""
+    payload = "\n".join(
+        [principle, *sorted(fingerprints), *([f"generation {generation}"] if generation else [])]
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:10]
 
 
@@ -22,10 +24,13 @@ def proposal_id(principle: str, fingerprints: Iterable[str]) -> str:
 class Proposal:
     principle: str
     findings: tuple[Finding, ...]
+    generation: int = (
+        0  # > 0: proposed again after a rejection people withdrew (a new id and branch)
+    )
 
     @property
     def id(self) -> str:
-        return proposal_id(self.principle, self.fingerprints)
+        return proposal_id(self.principle, self.fingerprints, self.generation)
 
     @property
     def fingerprints(self) -> tuple[str, ...]:
@@ -44,7 +49,15 @@ class Proposal:
         return max((f.severity for f in self.findings), key=severity_rank)
 
     def narrowed(self, keep: Callable[[Finding], bool]) -> Proposal:
-        return Proposal(self.principle, tuple(f for f in self.findings if keep(f)))
+        return Proposal(self.principle, tuple(f for f in self.findings if keep(f)), self.generation)
+
+
+def next_generation(proposal: Proposal, asked_again: Callable[[str], bool]) -> Proposal:
+    """A proposal people asked for again gets a new id, so a new branch and PR (the old stays
+    closed): the generations count up past every one that was rejected and asked for again."""
+    while asked_again(proposal.id):
+        proposal = replace(proposal, generation=proposal.generation + 1)
+    return proposal
 
 
 def branch_name(principle: str, proposal: str) -> str:
