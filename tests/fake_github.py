@@ -9,14 +9,16 @@ must carry the token (as `http.extraheader` sends it), else 401.
 REST, under `/api/v3` as on GitHub Enterprise: the repository, pulls (list with `state`,
 `head`, `base` filters; create; get; edit), issues (list, create, get, edit; a pull request is
 an issue, as on GitHub), labels (repository and issue), issue comments, reviews, review
-comments, reactions, collaborator permission. Objects have GitHub's JSON shapes (the fields
+comments, reactions, collaborator permission; and at `/api/graphql` the one GraphQL query
+gc-bot sends, an issue body's edit history (`userContentEdits`, each edit's editor). Objects have GitHub's JSON shapes (the fields
 PyGithub reads), lists paginate with `per_page`/`page` and `Link` headers, every answer carries
 the `x-ratelimit-*` headers, errors are GitHub's `{"message", "errors", "documentation_url"}`.
 
 Knobs: `fault(...)` answers a matching request with an error (5xx, 422, ...) instead of, or
 after, handling it; `rate_limit(...)` a primary or secondary rate limit; `slow(...)` a delay;
 `on(...)` runs a callback when a request matches (a test kills a process there). People act
-through methods (`review`, `comment`, `react`, `review_comment`, `merge`, `close`), each as a
+through methods (`review`, `comment`, `react`, `review_comment`, `merge`, `close`,
+`edit_body`, `tick`), each as a
 login whose `author_association` the test set with `add_user`.
 
 Extending it: add a route to `ROUTES` (method, path regex, handler name) and a `_handler`.

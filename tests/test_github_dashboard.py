@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from gc_bot.config import load_config
 from gc_bot.feedback.ledger import LEDGER_PATH
 from gc_bot.feedback.state import FeedbackState
 from gc_bot.propose import dashboard as words
@@ -243,7 +244,7 @@ def test_a_dashboard_look_alike_from_a_stranger_is_not_the_dashboard(world):
 
 
 # -- the body's words, without GitHub -------------------------------------------------------
-def test_peoples_words_cannot_open_a_box_ping_anyone_or_end_the_marker():
+def test_peoples_words_cannot_open_a_box_ping_anyone_or_end_the_marker(tmp_path):
     state = FeedbackState.from_records(
         [
             {
@@ -269,15 +270,7 @@ def test_peoples_words_cannot_open_a_box_ping_anyone_or_end_the_marker():
         ]
     )
     waiting = [words.Waiting("def", "p", ["b.py"], ["f--2"])]
-    view = words.view_of(
-        state,
-        open_items=[],
-        max_open_prs=5,
-        waiting=waiting,
-        pause_below=0.1,
-        min_decisions=5,
-        pr_urls={},
-    )
+    view = words.view_of(state, load_config(tmp_path), open_items=[], waiting=waiting, pr_urls={})
     body = words.render(view)
     assert words.ticks(body) == set()
     assert "@team" not in body and "<!-- gc-bot:again abc1234567 --> @" not in body

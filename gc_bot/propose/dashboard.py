@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
+from gc_bot.config import Config
 from gc_bot.feedback.ledger import now
 from gc_bot.feedback.state import FeedbackState
 
@@ -77,16 +78,14 @@ class View:
 
 def view_of(
     state: FeedbackState,
+    config: Config,
     *,
     open_items: list[OpenItem],
-    max_open_prs: int,
     waiting: list[Waiting],
-    pause_below: float,
-    min_decisions: int,
     pr_urls: dict[str, str],
 ) -> View:
     """The dashboard's contents from the ledger's state and what GitHub shows open."""
-    stats = state.stats(pause_below, min_decisions)
+    stats = state.stats(config.pause_below, config.min_decisions)
     paused = [
         {"principle": p, "rate": row.rate, "reasons": row.reasons}
         for p, row in sorted(stats.items())
@@ -95,7 +94,7 @@ def view_of(
     known = set(state.proposals)
     return View(
         open=open_items,
-        max_open_prs=max_open_prs,
+        max_open_prs=config.max_open_prs,
         waiting=[w for w in waiting if w.id not in known],
         paused=paused,
         rejected=_rejected(state, pr_urls),

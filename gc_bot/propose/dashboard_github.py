@@ -155,15 +155,13 @@ class Dashboard:
         prs = forge.own_prs(refresh=True)
         view = words.view_of(
             FeedbackState.from_records(Ledger(forge.git).read()),
+            config,
             open_items=[
                 words.OpenItem(p.number, p.pr.html_url, p.pr.title, p.marker["principle"])
                 for p in prs
                 if p.state == "open"
             ],
-            max_open_prs=config.max_open_prs,
             waiting=words.carried_waiting(body) if waiting is None else waiting,
-            pause_below=config.pause_below,
-            min_decisions=config.min_decisions,
             pr_urls={p.proposal: p.pr.html_url for p in prs},
         )
         view.ignored, view.ticked = self.ignored, words.ticks(body) - self.handled
