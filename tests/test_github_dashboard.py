@@ -14,16 +14,17 @@ from gc_bot.feedback.ledger import LEDGER_PATH
 from gc_bot.feedback.state import FeedbackState
 from gc_bot.propose import dashboard as words
 from tests.fake_github import FakeGitHub
+from tests.test_github_feedback import pr_of
 from tests.test_github_forge import World
 from tests.test_sweep import SLOPPY
 
 
 @pytest.fixture
 def world(tmp_path):
+    """Carol (a collaborator) and Mia (a member) have write access; Eve has none."""
     with FakeGitHub(tmp_path / "github") as fake:
-        fake.add_user("carol", "COLLABORATOR")
-        fake.add_user("mia", "MEMBER")
-        fake.add_user("eve", "NONE")
+        for login, association in (("carol", "COLLABORATOR"), ("mia", "MEMBER"), ("eve", "NONE")):
+            fake.add_user(login, association)
         yield World(fake, tmp_path, SLOPPY)
 
 
@@ -40,11 +41,6 @@ def section(body: str, title: str) -> str:
     """The lines of one `## title` section of the body."""
     part = body.split(f"## {title}", 1)[1]
     return part.split("\n## ", 1)[0].split("<!-- gc-bot:dashboard", 1)[0]
-
-
-def pr_of(world: World, principle: str) -> dict:
-    [pr] = [p for p in world.fake.pulls() if f"gc-bot/{principle}/" in p["head"]]
-    return pr
 
 
 def sync(world: World, **env: str) -> str:
