@@ -34,6 +34,7 @@ class Settings(BaseModel):
     test_command: str | None = None
     test_env: list[str] = Field(default_factory=list)  # variables the test command may see
     test_timeout: int = Field(900, ge=1)  # seconds of wall clock for one run of it
+    proposal_timeout: float = Field(1800, gt=0)  # seconds for one proposal, fixes and tests
     lessons_max_items: int = Field(3, ge=0)
     lessons_max_chars: int = Field(4000, ge=0)
     pause_below: float = Field(0.10, ge=0, le=1)

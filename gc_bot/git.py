@@ -158,7 +158,7 @@ class Git:
         args = ["commit-tree", tree]
         for parent in parents:
             args += ["-p", parent]
-        return self.run(*args, "-m", message, env=BOT_IDENTITY)
+        return self.run(*args, "-F", "-", input=message, env=BOT_IDENTITY)
 
     def tree_with(self, parent: str | None, blobs: dict[str, str]) -> str:
         """A tree: `parent`'s tree (or empty) with `blobs` (path -> blob id) added or replaced."""
@@ -221,5 +221,15 @@ class Git:
         """Commit `files` (default: everything) in worktree `path` as gc-bot; returns the commit."""
         tree = Git(path)
         tree.run("add", "-A", "--", *(files or []))
-        tree.run("commit", "-q", "--no-verify", "--no-gpg-sign", "-m", message, env=BOT_IDENTITY)
+        # The message through stdin (-F -), never argv: a long one is no "Argument list too long".
+        tree.run(
+            "commit",
+            "-q",
+            "--no-verify",
+            "--no-gpg-sign",
+            "-F",
+            "-",
+            input=message,
+            env=BOT_IDENTITY,
+        )
         return tree.run("rev-parse", "HEAD")

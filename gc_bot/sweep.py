@@ -22,7 +22,7 @@ from gc_bot.feedback.ledger import Ledger, now, session_path
 from gc_bot.feedback.state import FeedbackState, dropped_key
 from gc_bot.findings import Finding
 from gc_bot.fix.pipeline import FixContext, FixResult, fix_proposal
-from gc_bot.fix.secrets import mask_secrets
+from gc_bot.fix.secrets import mask_secrets, use_repository
 from gc_bot.git import Git
 from gc_bot.principles import Principle, PrincipleSet
 from gc_bot.propose.forge import Change, Forge, choose_forge, make_forge
@@ -33,7 +33,7 @@ JSON_VERSION = 1
 DIFF_RECORD_CHARS = 4000
 # Failures that say nothing about the proposal itself: it is tried again next run.
 INTERNAL_ERROR = "internal error"
-OPERATIONAL = ("API error", "token budget", INTERNAL_ERROR)
+OPERATIONAL = ("API error", "token budget", "deadline", INTERNAL_ERROR)
 
 
 @dataclass
@@ -197,6 +197,7 @@ class _Run:
         config = load_config(git.root, flags)
         principles = principles_in_force(git.root, config).active
         base_name, base_commit = git.resolve_base(config.base)
+        use_repository(git.root, base_commit)  # its .env values are masked wherever they go
         forge = make_forge(forge_name, git, config)
         git.prune_worktrees()
         ledger = Ledger(git)
@@ -341,6 +342,7 @@ class _Run:
             test_command=config.test_command,
             test_timeout=config.test_timeout,
             test_env=tuple(config.test_env),
+            proposal_timeout=config.proposal_timeout,
             max_diff_lines=config.max_diff_lines,
             agent=self.agent,
             lessons=lessons,
@@ -350,7 +352,8 @@ class _Run:
 
     def _result_outcome(self, proposal: Proposal, result: FixResult, taken: set[str]) -> Outcome:
         if result.error is not None:
-            status = "skipped" if result.waiting_for_agent and not result.tokens else "dropped"
+            waiting = result.waiting_for_agent and not result.tokens
+            status = "skipped" if waiting or result.error.startswith("deadline") else "dropped"
             outcome = self._outcome(proposal, status, result.error, result.fixer)
             outcome.tokens, outcome.attempts = result.tokens, result.attempts
             outcome.operational = result.error.startswith(OPERATIONAL)

@@ -238,13 +238,13 @@ def test_no_budget_means_no_request(fake_openai):
 
 
 def test_the_budget_stops_retries_and_is_shared(fake_openai):
-    fake_openai.answer("garbage", usage=(900, 200)).answer(GOOD)
-    budget = TokenBudget(1000)
+    fake_openai.answer("garbage", usage=(1800, 400)).answer(GOOD)
+    budget = TokenBudget(2000)  # room for one request (about 1350 tokens), not for two
     agent = AgentFixer(model="m", budget=budget, timeout=0.5, max_retries=0)
     outcome = run(agent)
     assert outcome.files is None and outcome.attempts == 1
     assert outcome.error.startswith("token budget exhausted after 1 attempts; last: answer refused")
-    assert budget.used == 1100 and budget.exhausted()
+    assert budget.used == 2200 and budget.exhausted()
     assert len(fake_openai.requests) == 1
     assert run(agent).error == "token budget exhausted"  # the next proposal of the run
 

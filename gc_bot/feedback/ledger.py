@@ -119,6 +119,8 @@ class Ledger:
         updated in the same git transaction as the ledger, so a crash leaves both or neither:
         a proposal's branch never exists without the record naming its tip.
         """
+        records = [masked_record(r) for r in records]  # nothing stored unmasked, ever
+        sessions = {k: [masked_record(e) for e in v] for k, v in (sessions or {}).items()}
         with self._locked():
             known = {r["key"] for r in self.read()}
             fresh = [validate(r) for r in records if r["key"] not in known]
@@ -194,6 +196,30 @@ class Ledger:
             if data:
                 return _session_events(data, proposal_id)
         return None
+
+
+# Identifiers a record is found by: never masked (a mask could only break them).
+_IDENTIFIERS = frozenset(
+    {"key", "type", "id", "at", "commit", "base_commit", "branch", "fingerprints", "session"}
+    | {"principle", "principle_digest", "repo_id", "files", "lines", "kind", "proposal"}
+)
+
+
+def masked_record(record: dict) -> dict:
+    """`record` with `mask_secrets` over every text but its identifiers (reasons, diffs,
+    summaries, session contents)."""
+    from gc_bot.fix.secrets import mask_secrets
+
+    def mask(value: object) -> object:
+        if isinstance(value, str):
+            return mask_secrets(value)
+        if isinstance(value, dict):
+            return {k: v if k in _IDENTIFIERS else mask(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        return value
+
+    return {k: v if k in _IDENTIFIERS else mask(v) for k, v in record.items()}
 
 
 def _session_events(data: bytes, proposal_id: str) -> list[dict]:

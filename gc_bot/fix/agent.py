@@ -12,7 +12,7 @@ caller's `validate` rejects; either way the reason goes back to the model, at mo
 text replacements in copies of the files, checked by `validate` before anyone sees them.
 
 Secrets: a proposal that involves a secret-looking file is refused before any request, and
-every text sent or logged goes through `mask_secrets`. Masking happens on what the model
+every text sent (in `complete`, the one way out) or logged goes through `mask_secrets`. Masking happens on what the model
 sees, while edits apply to the real files; an edit whose `search` quotes a masked value simply
 fails to match (a failed attempt), and one whose `replace` copies a placeholder is refused.
 """
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from gc_bot.fix.deadline import deadline_reason, remaining
 from gc_bot.fix.edits import (
     RESPONSE_FORMAT,
     FixAnswer,
@@ -120,30 +121,41 @@ class AgentFixer:
         max_attempts: int = 3,
         timeout: float = 60.0,
         max_retries: int = 4,
+        max_answer_bytes: int | None = None,
     ) -> None:
         import openai
+
+        from gc_bot.fix.bounds import MAX_ANSWER_BYTES, http_client
 
         self.model = model
         self.budget = budget
         self.max_attempts = max(1, max_attempts)
         # The SDK retries 408/409/429/5xx and timeouts itself, with exponential backoff and
         # jitter, honouring Retry-After; what it finally raises becomes an "API error" outcome.
+        # Under it, the bounded transport (`fix.bounds`) reads answers up to a size limit.
         self.response_format: dict[str, Any] = RESPONSE_FORMAT
         self.client = openai.OpenAI(
             base_url=os.environ.get("OPENAI_BASE_URL") or None,
             api_key=os.environ.get("OPENAI_API_KEY") or "gc-bot-no-key",
             timeout=timeout,
             max_retries=max_retries,
+            http_client=http_client(timeout, max_answer_bytes or MAX_ANSWER_BYTES),
         )
 
     def complete(self, messages: list[dict[str, str]]) -> Any:
         """One Chat Completions call; a server that rejects `json_schema` gets `json_object`.
 
+        The one place a request leaves: every message is masked here, and a request larger
+        than what is left of the token budget is refused before it is sent (`fix.bounds`).
         Some OpenAI-compatible servers accept only the older JSON mode. The answer is parsed
         against the same strict schema either way, so nothing is lost but the server's help.
         """
         import openai
 
+        from gc_bot.fix.bounds import check_request
+
+        messages = [{**m, "content": mask_secrets(str(m.get("content") or ""))} for m in messages]
+        check_request(messages, self.budget.limit, self.budget.used)
         try:
             return self.client.chat.completions.create(
                 model=self.model,
@@ -178,6 +190,8 @@ class AgentFixer:
         conversation.send("user", request)
         problem = ""
         while conversation.attempts < self.max_attempts:
+            if remaining() == 0.0:
+                return conversation.failed(deadline_reason())
             if self.budget.exhausted():
                 last = (
                     f" after {conversation.attempts} attempts; last: {problem}" if problem else ""
@@ -249,7 +263,7 @@ class _Conversation:
         try:
             response = self.fixer.complete(self.messages)
         except openai.OpenAIError as error:
-            message = f"API error: {_describe(error)}"
+            message = getattr(error, "reason", None) or f"API error: {_describe(error)}"
             self.log("error", message, attempt=self.attempts)
             raise _ApiError(message) from None
         choice = response.choices[0] if response.choices else None
@@ -325,6 +339,11 @@ def _refuse_files(files: Mapping[str, str]) -> str | None:
 def _describe(error: Exception) -> str:
     import openai
 
+    from gc_bot.fix.bounds import describe_not_json
+
+    not_json = describe_not_json(error)
+    if not_json:
+        return not_json
     if isinstance(error, openai.APITimeoutError):
         return "request timed out (after the SDK's retries)"
     if isinstance(error, openai.APIStatusError):

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from gc_bot.findings import Finding
+from gc_bot.fix.deadline import deadline, deadline_reason, remaining
+from gc_bot.fix.secrets import mask_secrets
 from gc_bot.fix.validate import Validator
 from gc_bot.git import Git
 from gc_bot.principles import Principle, PrincipleSet
@@ -24,6 +26,7 @@ class FixContext:
     test_command: str | None = None
     test_timeout: float = 900
     test_env: tuple[str, ...] = ()
+    proposal_timeout: float | None = None  # seconds for the whole proposal (`deadline`)
     max_diff_lines: int = 200
     agent: Any = None  # an AgentFixer when an agent is configured
     lessons: Callable[[str], Any] = lambda principle: None
@@ -48,7 +51,7 @@ class FixResult:
 
 def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
     principle = ctx.principles.get(proposal.principle)
-    with ctx.git.worktree(ctx.base_commit) as tree:
+    with deadline(ctx.proposal_timeout), ctx.git.worktree(ctx.base_commit) as tree:
         validator = Validator(
             worktree=tree,
             principles=ctx.principles,
@@ -65,6 +68,8 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
             max_diff_lines=ctx.max_diff_lines,
         )
         result = _Fixing(ctx, principle, tree, validator, FixResult(proposal)).run()
+        if result.error is not None and remaining() == 0.0:
+            result = replace(result, error=deadline_reason())  # time, not the fix, ran out
         if result.error is None:
             result.diff = Git(tree).run("diff", "--no-color")
             if ctx.commit:
@@ -235,5 +240,15 @@ def _message(principle: Principle, result: FixResult) -> str:
         findings,
     ]
     if result.explanation:
-        lines += ["", result.explanation.strip()]
-    return "\n".join(lines) + "\n"
+        lines += ["", _clipped(result.explanation.strip())]
+    return mask_secrets("\n".join(lines) + "\n")
+
+
+MAX_EXPLANATION_CHARS = 200_000  # in a commit message; git takes it from stdin, not argv
+
+
+def _clipped(text: str) -> str:
+    if len(text) <= MAX_EXPLANATION_CHARS:
+        return text
+    left_out = len(text) - MAX_EXPLANATION_CHARS
+    return f"{text[:MAX_EXPLANATION_CHARS]}\n[... {left_out} characters left out ...]"

@@ -6,7 +6,17 @@ Two guards, both applied before anything is sent to a model or written to a sess
   credential stores) never enter a prompt at all; the agent refuses a proposal that needs one.
 - `mask_secrets(text)`: token-like strings inside ordinary files (API keys of the common
   providers, private key blocks, `password = "..."`-style assignments, credentials in URLs,
-  long high-entropy strings in quotes) are replaced by a `<masked:KIND>` placeholder.
+  bearer and basic credentials, unquoted values after `key=`/`secret:`/`token` words, long
+  high-entropy strings in quotes or next to such words) are replaced by a `<masked:KIND>`
+  placeholder; and so is every value this run knows to be secret wherever it appears, quoted
+  or not: the values of gc-bot's own secret variables (`OPENAI_API_KEY`, `GC_BOT_TOKEN`,
+  `GITHUB_TOKEN`, anything named like TOKEN, SECRET, PASSWORD, KEY, CREDENTIAL) and of the
+  repository's `.env`-like files (`use_repository`, once per run; trivial values such as
+  `true`, `8000` or `production` are left, so the agent still sees the code).
+
+Every text that leaves the process goes through `mask_secrets`: the agent client masks each
+message it sends (`AgentFixer.complete`), the ledger masks each record and session event it
+stores (`Ledger.append`), commit messages and PR bodies are masked where they are made.
 
 Masking keeps the line structure (one placeholder per line, never a line added or removed),
 so the line numbers shown to the model still match the file. Edits are applied to the real,
@@ -22,10 +32,15 @@ string as a high-entropy candidate, unless run through its global, non-thread-sa
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
+import os
 import re
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 MASK_MARKER = re.compile(r"<masked:[a-z0-9-]+>")
 
@@ -171,15 +186,55 @@ _PRIVATE_KEY = re.compile(
 _KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{8,}")
 
 
+# Bearer and basic credentials, and any `Authorization:` header value.
+_BEARER = re.compile(
+    r"(?<![A-Za-z0-9_])(?i:bearer|token)[ \t]++(?P<secret>[A-Za-z0-9._~+/\-]{8,}+=*+)"
+)
+_BASIC = re.compile(r"(?<![A-Za-z0-9_])(?i:basic)[ \t]++(?P<secret>[A-Za-z0-9+/]{8,}+={0,2})")
+_AUTH_HEADER = re.compile(
+    r"(?<![A-Za-z0-9_\-])(?i:(?:proxy-)?authorization)['\"]?[ \t]*+[:=][ \t]*+['\"]?"
+    r"(?:[A-Za-z]++[ \t]++)?(?P<secret>[A-Za-z0-9._~+/=\-]{8,}+)"
+)
+# name=value, name: value, --name value-less forms without quotes (env files, logs, YAML).
+_UNQUOTED = re.compile(
+    r"(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z0-9_.\-]++)['\"]?[ \t]*+[:=](?![:=])[ \t]*+"
+    r"(?P<secret>[^\s'\"`,;()\[\]{}<>]{8,}+)(?=[\s'\"`,;)\]}]|\Z)"
+)
+_KEY_NAME = re.compile(r"(?:^|[_.\-])key$", re.IGNORECASE)  # key, api-key, SECRET_KEY
+_COUNTING_NAME = re.compile(
+    r"(?:count|limit|len|length|budget|size|max|min|used|path|file|dir|name|type|field|url"
+    r"|header|prefix|timeout|expiry|ttl|env|var)s?$",
+    re.IGNORECASE,
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*+(?:\.[A-Za-z_][A-Za-z0-9_]*+)*+")
+_NUMBER = re.compile(r"[+\-]?[0-9_]++(?:\.[0-9_]*+)?(?:[eE][+\-]?[0-9]++)?")
+# A long random-looking string a few characters after a secret-like word.
+_NEAR_KEYWORD = re.compile(
+    r"(?i:password|passwd|secret|token|api[_\-]?key|apikey|credential|auth|key)"
+    r"[^\n]{0,24}?(?<![A-Za-z0-9+/=_\-])(?P<secret>[A-Za-z0-9+/=_\-]{20,}+)"
+)
+
+
 def mask_secrets(text: str) -> str:
-    """`text` with every token-like string replaced by `<masked:KIND>`, lines kept."""
+    """`text` with every token-like string replaced by `<masked:KIND>`, lines kept.
+
+    Known values first (this run's secret variables and `.env` values, wherever they
+    appear), then the patterns. Every pattern runs in linear time (possessive quantifiers,
+    bounded gaps), so a long hostile line costs what its length costs.
+    """
     if not text:
         return text
+    text = _mask_known_values(text)
     text = _PRIVATE_KEY.sub(_mask_key_block, text)
     for kind, pattern in _TOKENS:
         text = pattern.sub(_masker(kind), text)
+    text = _AUTH_HEADER.sub(_mask_bearer, text)
+    text = _BEARER.sub(_mask_bearer, text)
+    text = _BASIC.sub(_mask_basic, text)
     text = _ASSIGNMENT.sub(_mask_assignment, text)
-    return _QUOTED.sub(_mask_high_entropy, text)
+    text = _UNQUOTED.sub(_mask_unquoted, text)
+    text = _QUOTED.sub(_mask_high_entropy, text)
+    return _NEAR_KEYWORD.sub(_mask_high_entropy, text)
 
 
 def _placeholder(kind: str) -> str:
@@ -239,3 +294,182 @@ def _looks_random(value: str) -> bool:
 def _entropy(value: str) -> float:
     counts = Counter(value)
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _mask_bearer(match: re.Match[str]) -> str:
+    value = match["secret"]
+    if _NOT_A_SECRET.fullmatch(value) or (_IDENTIFIER.fullmatch(value) and "." in value):
+        return match.group(0)  # YOUR_TOKEN, self.token: a placeholder or code, not a value
+    if not any(c.isdigit() for c in value) and len(value) < 32:
+        return match.group(0)  # "Bearer authentication", "token re-validation": prose
+    return _replace_group(match, "secret", _placeholder("credential"))
+
+
+def _mask_basic(match: re.Match[str]) -> str:
+    value = match["secret"]
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+        user_and_password = decoded.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return match.group(0)
+    if ":" not in user_and_password or not user_and_password.isprintable():
+        return match.group(0)  # "basic functionality" decodes to noise without a colon
+    return _replace_group(match, "secret", _placeholder("credential"))
+
+
+def _mask_unquoted(match: re.Match[str]) -> str:
+    name, value = match["name"].strip("-"), match["secret"]
+    if not (_IS_KEYWORD.search(name) or _KEY_NAME.search(name)) or _COUNTING_NAME.search(name):
+        return match.group(0)
+    if _looks_like_code_or_data(value):
+        return match.group(0)
+    return _replace_group(match, "secret", _placeholder("credential"))
+
+
+def _looks_like_code_or_data(value: str) -> bool:
+    """A name, an attribute, a number, a path, a URL, a placeholder: not a credential."""
+    if MASK_MARKER.search(value) or _NOT_A_SECRET.fullmatch(value) or _NUMBER.fullmatch(value):
+        return True
+    if value.startswith(("/", "./", "../", "~/", "$", "%")) or "://" in value:
+        return True
+    if _IDENTIFIER.fullmatch(value):
+        return "." in value or not any(c.isdigit() for c in value)
+    return False
+
+
+# --- values this run knows are secret --------------------------------------------------------
+
+# Variables whose values are masked wherever they appear (gc-bot's own and the CI's tokens).
+SECRET_VARIABLE = re.compile(
+    r"TOKEN|SECRET|PASSW(?:OR)?D|PASSPHRASE|KEY|CREDENTIAL|AUTH|PRIVATE|COOKIE", re.IGNORECASE
+)
+MIN_VALUE_CHARS = 8  # a known value shorter than this is left (too likely to be ordinary text)
+_TRIVIAL = frozenset(
+    {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "debug", "info"}
+    | {"warning", "error", "development", "production", "staging", "test", "testing", "local"}
+    | {"localhost"}
+)
+_PLAIN = re.compile(r"[A-Za-z][a-z]*+(?:[ _.\-][A-Za-z][a-z]*+)*+")  # words, no digits
+_HOST_PORT = re.compile(r"[A-Za-z0-9.\-]++:[0-9]++")
+_URL_WITHOUT_USER = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*+://[^@\s]*+")
+_SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__"}
+    | {".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages", "dist", "build", ".eggs"}
+)
+MAX_ENV_FILES = 200
+MAX_ENV_FILE_BYTES = 1_000_000
+_ENV_NAME = re.compile(r"\.env|\.envrc|\.flaskenv|\.env\..+|.+\.env")
+_ENV_LINE = re.compile(
+    r"[ \t]*+(?:export[ \t]++)?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*+)[ \t]*+[=:][ \t]*+(?P<value>.*)"
+)
+_repository_values: frozenset[str] = frozenset()
+_values_lock = threading.Lock()
+
+
+def is_env_file(path: str) -> bool:
+    """`.env`, `.env.local`, `prod.env`, `.envrc`, `.flaskenv`: files of `NAME=value` lines."""
+    return bool(_ENV_NAME.fullmatch(path.replace("\\", "/").rsplit("/", 1)[-1].lower()))
+
+
+def env_file_values(text: str) -> set[str]:
+    """The values worth masking in one `.env`-like file (trivial ones are left, see module)."""
+    values = set()
+    for line in text.splitlines():
+        match = _ENV_LINE.match(line)
+        if match is None or line.lstrip().startswith("#"):
+            continue
+        value = _unquote(match["value"])
+        if _worth_masking(match["name"], value):
+            values.add(value)
+    return values
+
+
+def secret_variable_values(environ: Mapping[str, str] | None = None) -> set[str]:
+    """The values of the secret-named variables in `environ` (default: this process's)."""
+    environ = os.environ if environ is None else environ
+    return {
+        value
+        for name, value in list(environ.items())
+        if SECRET_VARIABLE.search(name) and _worth_masking(name, value.strip(), secret=True)
+    }
+
+
+def use_repository(root: Path, commit: str | None = None) -> int:
+    """Read the values of the `.env`-like files under `root` (and those committed at `commit`,
+    which a worktree of it holds) once for this run; from then on they are masked wherever
+    they appear. Returns how many values that is (never the values)."""
+    values: set[str] = set()
+    for text in [*_env_file_texts(root), *_committed_env_files(root, commit)]:
+        values |= env_file_values(text)
+    global _repository_values
+    with _values_lock:  # added to, never replaced: a later reader may know fewer files
+        _repository_values |= values
+    return len(values)
+
+
+def _committed_env_files(root: Path, commit: str | None) -> list[str]:
+    if commit is None:
+        return []
+    from gc_bot.git import Git
+
+    git = Git(root)
+    names = git.run("ls-tree", "-r", "-z", "--name-only", commit, check=False).split("\0")
+    found = [name for name in names if name and is_env_file(name)][:MAX_ENV_FILES]
+    blobs = (git.show(f"{commit}:{name}") for name in found)
+    return [blob[:MAX_ENV_FILE_BYTES].decode("utf-8", "replace") for blob in blobs if blob]
+
+
+def _env_file_texts(root: Path) -> list[str]:
+    texts: list[str] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(names):
+            if not is_env_file(name) or len(texts) >= MAX_ENV_FILES:
+                continue
+            try:
+                with open(os.path.join(folder, name), "rb") as handle:
+                    data = handle.read(MAX_ENV_FILE_BYTES)
+            except OSError:
+                continue
+            texts.append(data.decode("utf-8", "replace"))
+    return texts
+
+
+def _unquote(raw: str) -> str:
+    raw = raw.strip()
+    if len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0]:
+        return raw[1:-1]
+    if raw and raw[0] in "'\"":
+        return raw[1:].split(raw[0], 1)[0]
+    return raw.split(" #", 1)[0].strip()
+
+
+def _worth_masking(name: str, value: str, *, secret: bool = False) -> bool:
+    """Secret-named values of 6+ characters (8+ for a plain word); other values only when they
+    look like data that could be one (not words, numbers, paths, hosts, plain URLs)."""
+    if not value or "\n" in value or value.lower() in _TRIVIAL or _NOT_A_SECRET.fullmatch(value):
+        return False
+    if MASK_MARKER.search(value) or value in _placeholder("known-secret"):
+        return False
+    if value.startswith(("/", "./", "~/")):
+        return False
+    secret = secret or bool(
+        SECRET_VARIABLE.search(name) or _IS_KEYWORD.search(name) or name.upper().endswith("DSN")
+    )
+    if secret:
+        return len(value) >= (MIN_VALUE_CHARS if _PLAIN.fullmatch(value) else 6)
+    if len(value) < MIN_VALUE_CHARS or _NUMBER.fullmatch(value) or _PLAIN.fullmatch(value):
+        return False
+    return not (_HOST_PORT.fullmatch(value) or _URL_WITHOUT_USER.fullmatch(value))
+
+
+def known_values() -> frozenset[str]:
+    """Every value masked wherever it appears: the repository's and the environment's."""
+    return _repository_values | frozenset(secret_variable_values())
+
+
+def _mask_known_values(text: str) -> str:
+    for value in sorted(known_values(), key=len, reverse=True):
+        if value in text:  # str.replace: a linear scan per value, no regex
+            text = text.replace(value, _placeholder("known-secret"))
+    return text

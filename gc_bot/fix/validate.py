@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gc_bot.findings import Finding
+from gc_bot.fix.deadline import deadline_reason, remaining
 from gc_bot.fix.edits import protected
 from gc_bot.fix.exports import removed_imported_names
 from gc_bot.fix.fence import run_fenced
@@ -201,8 +202,15 @@ def _changed_lines(git: Git) -> int:
 def _run_tests(
     worktree: Path, command: str, timeout: float, allowed_env: Sequence[str]
 ) -> str | None:
-    """The team's own configured command, never anything a model wrote; fenced (`fix.fence`)."""
-    done = run_fenced(command, worktree, timeout=timeout, allowed_env=allowed_env)
+    """The team's own configured command, never anything a model wrote; fenced (`fix.fence`),
+    and stopped at the proposal's deadline when that comes first."""
+    left = remaining()
+    if left is not None and left < timeout:
+        done = run_fenced(command, worktree, timeout=max(left, 0.1), allowed_env=allowed_env)
+        if done.timed_out:
+            return deadline_reason()
+    else:
+        done = run_fenced(command, worktree, timeout=timeout, allowed_env=allowed_env)
     if done.timed_out:
         return f"the test command `{command}` was stopped at its time limit ({timeout:g}s)"
     if done.returncode != 0:

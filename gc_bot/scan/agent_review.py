@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gc_bot.findings import Finding, split_lines
 from gc_bot.fix.agent import AgentFixer, TokenBudget, code_listing, render
-from gc_bot.fix.secrets import is_secret_file, mask_secrets
+from gc_bot.fix.secrets import is_secret_file, mask_secrets, use_repository
 from gc_bot.scan.cache import NoCache, ScanCache
 from gc_bot.state import cache_dir
 
@@ -161,7 +161,7 @@ class Reviewer:
         try:
             response = self.client.complete(messages)
         except openai.OpenAIError as error:
-            reason = f"API error: {type(error).__name__}"
+            reason = getattr(error, "reason", None) or f"API error: {type(error).__name__}"
             stats.not_checked.append({"principle": principle.id, "path": f.path, "reason": reason})
             return None
         content, tokens = _content_and_tokens(response, messages)
@@ -183,6 +183,7 @@ def reviewer_for(config: Config, budget: TokenBudget | None = None) -> Reviewer 
     """The reviewer for this configuration, or None when no agent is configured."""
     if not config.agent_enabled():
         return None
+    use_repository(config.root)  # its .env values are masked in what is sent
     return Reviewer(model=config.model, budget=budget or TokenBudget(config.token_budget))
 
 
