@@ -8,6 +8,9 @@ request to `POST /v1/chat/completions` takes the next scripted step:
   a string as it is, for garbage);
 - `error(status, headers=...)`: an HTTP error, e.g. 429 with `Retry-After`;
 - `delay(seconds)`: sleep longer than the client's timeout, then answer (too late);
+- `answer(content, chunked=True)`: the same completion sent in chunks with no Content-Length,
+  so that only reading it tells its size (a 10 MB answer, either way);
+- `raw(body, content_type=...)`: a body that is not a completion, e.g. an HTML page with 200;
 
 and when the script is used up, the `fallback` responder (`callable(request_json) -> content`),
 else an HTTP 400 that says so (not retried by the SDK, so a test fails fast and clearly).
@@ -50,6 +53,8 @@ class Step:
     seconds: float = 0.0
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens)
     finish_reason: str = "stop"
+    chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length
+    content_type: str = "application/json"  # for "raw" steps
 
 
 @dataclass
@@ -91,8 +96,15 @@ class FakeOpenAI:
         *,
         usage: tuple[int, int] | None = None,
         finish_reason: str = "stop",
+        chunked: bool = False,
     ) -> FakeOpenAI:
-        return self._add(Step("answer", content, usage=usage, finish_reason=finish_reason))
+        step = Step("answer", content, usage=usage, finish_reason=finish_reason, chunked=chunked)
+        return self._add(step)
+
+    def raw(
+        self, body: str, *, status: int = 200, content_type: str = "text/html; charset=utf-8"
+    ) -> FakeOpenAI:
+        return self._add(Step("raw", body, status=status, content_type=content_type))
 
     def error(
         self, status: int, *, headers: dict[str, str] | None = None, message: str = "fake error"
@@ -236,22 +248,45 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"message": step.content, "type": "fake_error", "code": str(step.status)}
             self._send(step.status, {"error": error}, step.headers)
             return
+        if step.kind == "raw":
+            self._send_bytes(step.status, str(step.content).encode(), step.content_type)
+            return
         if step.kind == "delay":
             time.sleep(step.seconds)
             if step.content is None:
                 step = Step("answer", {"summary": "late", "explanation": "late", "edits": []})
             else:
                 step = Step("answer", step.content)
+        if step.chunked:
+            self._send_chunked(json.dumps(fake._completion(body, step)).encode())
+            return
         self._send(200, fake._completion(body, step))
 
     def do_GET(self) -> None:
         self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
 
+    def _send_chunked(self, data: bytes, chunk: int = 64_000) -> None:
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(data), chunk):
+                part = data[start : start + chunk]
+                self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading: what a size limit does
+
     def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+        self._send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def _send_bytes(
+        self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)

@@ -171,6 +171,18 @@ class AgentFixer:
             self.response_format = JSON_MODE
             return self.complete(messages)
 
+    def _oversized(self, system: str, request: str) -> str | None:
+        """Why the first request, before masking (which takes time on a huge file), may not be
+        sent: more than the whole budget; None when it may."""
+        from gc_bot.fix.bounds import Bounded, check_request
+
+        messages = [{"content": system}, {"content": request}]
+        try:
+            check_request(messages, self.budget.limit, 0)
+        except Bounded as error:
+            return error.reason
+        return None
+
     def fix(
         self,
         *,
@@ -185,6 +197,11 @@ class AgentFixer:
         if refusal:
             return conversation.failed(refusal)
         system = render("fix_system.md.j2")
+        too_large = self._oversized(
+            system, render_request(principle, findings, files, lessons, mask=str)
+        )
+        if too_large:
+            return conversation.failed(too_large)
         request = render_request(principle, findings, files, lessons)
         conversation.send("system", system)
         conversation.send("user", request)
@@ -276,7 +293,8 @@ class _Conversation:
             tokens = (sum(len(m["content"]) for m in self.messages) + len(content)) // 4
         self.fixer.budget.add(tokens)
         self.tokens += tokens
-        shown = mask_secrets(content or (f"(refusal) {refusal}" if refusal else ""))
+        # What is kept of the answer (re-sent with a retry, logged): its start, masked.
+        shown = mask_secrets(_clip(content or (f"(refusal) {refusal}" if refusal else ""), 20_000))
         self.messages.append({"role": "assistant", "content": shown})
         self.session.append(
             {
@@ -356,10 +374,10 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:300]
 
 
-def _clip(text: str) -> str:
-    if len(text) <= MAX_PROBLEM_CHARS:
+def _clip(text: str, limit: int = MAX_PROBLEM_CHARS) -> str:
+    if len(text) <= limit:
         return text
-    half = MAX_PROBLEM_CHARS // 2
+    half = limit // 2
     return f"{text[:half]}\n[... {len(text) - 2 * half} characters left out ...]\n{text[-half:]}"
 
 
@@ -383,6 +401,7 @@ def render_request(
     findings: Sequence[Finding],
     files: Mapping[str, str],
     lessons: Lessons | None,
+    mask: Callable[[str], str] = mask_secrets,
 ) -> str:
     """The user message: the principle, the lessons, then the findings and the code."""
     by_path: dict[str, list[Finding]] = {path: [] for path in files}
@@ -390,7 +409,7 @@ def render_request(
         by_path.setdefault(finding.path, []).append(finding)
     shown = []
     for path, text in files.items():
-        whole, listing, count = code_listing(mask_secrets(text), by_path.get(path, []))
+        whole, listing, count = code_listing(mask(text), by_path.get(path, []))
         shown.append({"path": path, "whole": whole, "line_count": count, "listing": listing})
     return render(
         "fix_request.md.j2",

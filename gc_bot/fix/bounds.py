@@ -114,11 +114,10 @@ class BoundedTransport(_httpx().BaseTransport):  # type: ignore[misc]
         check_deadline()
         left = remaining()
         if left is not None:
-            timeout = dict(request.extensions.get("timeout") or {})
+            timeout = {"connect": None, "read": None, "write": None, "pool": None}
+            timeout.update(request.extensions.get("timeout") or {})
             request.extensions["timeout"] = {
-                key: left if value is None else min(value, left)
-                for key, value in {"connect": None, "read": None, "write": None, "pool": None}
-                | timeout.items()
+                key: left if value is None else min(value, left) for key, value in timeout.items()
             }
         request.headers["Accept-Encoding"] = "identity"  # the limit counts what gets parsed
         response = self.inner.handle_request(request)
