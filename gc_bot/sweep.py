@@ -492,7 +492,8 @@ def _fix_safely(context: FixContext, proposal: Proposal) -> FixResult:
     try:
         return fix_proposal(context, proposal)
     except Exception as error:  # reported as an operational failure (exit 1), retried next run
-        return FixResult(proposal, error=f"{INTERNAL_ERROR}: {type(error).__name__}: {error}")
+        what = f"{INTERNAL_ERROR}: {type(error).__name__}: {error}"
+        return FixResult(proposal, error=mask_secrets(what))
 
 
 def _agent(config: Config) -> Any:

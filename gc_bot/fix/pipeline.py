@@ -70,6 +70,8 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
         result = _Fixing(ctx, principle, tree, validator, FixResult(proposal)).run()
         if result.error is not None and remaining() == 0.0:
             result = replace(result, error=deadline_reason())  # time, not the fix, ran out
+        if result.error is not None:  # it is printed, stored and fed back: never a secret
+            result = replace(result, error=mask_secrets(result.error))
         if result.error is None:
             result.diff = Git(tree).run("diff", "--no-color")
             if ctx.commit:
