@@ -176,6 +176,8 @@ class AgentFixer:
         sent: more than the whole budget; None when it may."""
         from gc_bot.fix.bounds import Bounded, check_request
 
+        if self.budget.exhausted():
+            return None  # said as "token budget exhausted" by the loop
         messages = [{"content": system}, {"content": request}]
         try:
             check_request(messages, self.budget.limit, 0)

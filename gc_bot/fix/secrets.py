@@ -211,7 +211,7 @@ _NUMBER = re.compile(r"[+\-]?[0-9_]++(?:\.[0-9_]*+)?(?:[eE][+\-]?[0-9]++)?")
 # A long random-looking string a few characters after a secret-like word.
 _NEAR_KEYWORD = re.compile(
     r"(?i:password|passwd|secret|token|api[_\-]?key|apikey|credential|auth|key)"
-    r"[^\n]{0,24}?(?<![A-Za-z0-9+/=_\-])(?P<secret>[A-Za-z0-9+/=_\-]{20,}+)"
+    r"[^\n]{0,24}?(?<=[\s=:'\"(\[,])(?P<secret>[A-Za-z0-9+/=_\-]{20,}+)(?![.\w])"
 )
 
 
@@ -266,10 +266,12 @@ def _replace_group(match: re.Match[str], group: str, value: str) -> str:
 
 def _mask_assignment(match: re.Match[str]) -> str:
     value = match["secret"]
-    if not _IS_KEYWORD.search(match["name"]):
-        return match.group(0)
+    if not _IS_KEYWORD.search(match["name"]) or _COUNTING_NAME.search(match["name"]):
+        return match.group(0)  # password_field_name = "password1" names a field
     if MASK_MARKER.search(value) or _NOT_A_SECRET.fullmatch(value.strip()):
         return match.group(0)
+    if _IS_KEYWORD.search(value) and not any(c.isdigit() for c in value):
+        return match.group(0)  # TOKEN = "_password_reset_token": a name, not a value
     if len(value.split()) > 2 and "pass" not in match["name"].lower():
         return match.group(0)  # prose ("tokens used so far"), not a credential
     return _replace_group(match, "secret", _placeholder("credential"))
@@ -277,6 +279,8 @@ def _mask_assignment(match: re.Match[str]) -> str:
 
 def _mask_high_entropy(match: re.Match[str]) -> str:
     value = match["secret"]
+    if "." in value and _IDENTIFIER.fullmatch(value):
+        return match.group(0)  # "django.contrib.auth.hashers.PBKDF2PasswordHasher": a path
     if _looks_random(value):
         return _replace_group(match, "secret", _placeholder("high-entropy"))
     return match.group(0)
