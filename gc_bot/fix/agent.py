@@ -195,15 +195,12 @@ class AgentFixer:
         validate: Validate,
     ) -> AgentOutcome:
         conversation = _Conversation(self, files)
-        refusal = _refuse_files(files)
-        if refusal:
-            return conversation.failed(refusal)
         system = render("fix_system.md.j2")
-        too_large = self._oversized(
+        refusal = _refuse_files(files) or self._oversized(
             system, render_request(principle, findings, files, lessons, mask=str)
         )
-        if too_large:
-            return conversation.failed(too_large)
+        if refusal:
+            return conversation.failed(refusal)
         request = render_request(principle, findings, files, lessons)
         conversation.send("system", system)
         conversation.send("user", request)
