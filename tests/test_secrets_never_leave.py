@@ -233,3 +233,26 @@ def test_the_new_patterns_take_linear_time_on_hostile_input(text):
     started = time.perf_counter()
     mask_secrets(text)
     assert time.perf_counter() - started < 3  # quadratic would take minutes on these
+
+
+def test_values_printed_encoded_by_code_under_test_are_masked_too(repo, fake_openai):
+    root = repo({"pkg/__init__.py": "", "pkg/sync.py": TWO_PRINTS, ".gitignore": ".env\n"})
+    (root / ".env").write_text(f"A=1\nSERVICE_TOKEN={DOTENV_TOKEN}\n")
+    dump = (
+        "import base64, sys; data = open(sys.argv[1], 'rb').read(); "
+        "print(base64.b64encode(b'x' + data).decode()); print(data.hex())"
+    )
+    command = f"python -c {json.dumps(dump)} {root / '.env'}; exit 1"
+    (root / "gc-bot.toml").write_text(f"max_attempts = 2\ntest_command = {json.dumps(command)}\n")
+    git(root, "add", "gc-bot.toml")
+    git(root, "commit", "-qm", "settings")
+    fake_openai.answer(GOOD_SWEEP_FIX).answer(GOOD_SWEEP_FIX)
+    [o] = sweep(root).proposals
+    retry = fake_openai.requests[1].messages[-1]["content"]
+    assert retry.count("<masked:known-secret>") >= 2  # the base64 line and the hex line
+    stream, value = b"x" + (root / ".env").read_bytes(), DOTENV_TOKEN.encode()
+    skip = -stream.index(value) % 3  # the value's first byte that starts a base64 group
+    core = base64.b64encode(value[skip : skip + 3 * ((len(value) - skip) // 3)]).decode()
+    assert core in base64.b64encode(stream).decode()  # what the command printed holds it
+    for sent in (fake_openai.raw_bodies(), everything_stored(root), o.reason):
+        assert core not in sent and value.hex() not in sent

@@ -40,6 +40,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 MASK_MARKER = re.compile(r"<masked:[a-z0-9-]+>")
@@ -473,7 +474,27 @@ def known_values() -> frozenset[str]:
 
 
 def _mask_known_values(text: str) -> str:
-    for value in sorted(known_values(), key=len, reverse=True):
-        if value in text:  # str.replace: a linear scan per value, no regex
-            text = text.replace(value, _placeholder("known-secret"))
+    forms = {form for value in known_values() for form in encoded_forms(value)}
+    for form in sorted(forms, key=len, reverse=True):
+        if form in text:  # str.replace: a linear scan per form, no regex
+            text = text.replace(form, _placeholder("known-secret"))
     return text
+
+
+@lru_cache(maxsize=4096)
+def encoded_forms(value: str) -> tuple[str, ...]:
+    """`value` as it is, and as it shows in base64 or hex output of any text that holds it.
+
+    Code the model wrote runs under the test command and its failing output goes back to the
+    model: a value printed encoded must be masked too. For base64 these are the groups fully
+    inside the value at each of the three alignments (what any encoding of a longer text that
+    contains the value holds), in the standard and URL-safe alphabets.
+    """
+    data = value.encode("utf-8")
+    forms = {value, data.hex(), data.hex().upper()}
+    for shift in range(3):
+        core = data[shift : shift + 3 * ((len(data) - shift) // 3)]
+        if len(core) >= 6:
+            forms.add(base64.b64encode(core).decode())
+            forms.add(base64.urlsafe_b64encode(core).decode())
+    return tuple(form for form in forms if len(form) >= 6)
