@@ -273,7 +273,7 @@ def _mask_assignment(match: re.Match[str]) -> str:
         return match.group(0)
     if _IS_KEYWORD.search(value) and not any(c.isdigit() for c in value):
         return match.group(0)  # TOKEN = "_password_reset_token": a name, not a value
-    if len(value.split()) > 2 and "pass" not in match["name"].lower():
+    if len(value.split()) > 1 and "pass" not in match["name"].lower():
         return match.group(0)  # prose ("tokens used so far"), not a credential
     return _replace_group(match, "secret", _placeholder("credential"))
 
@@ -288,6 +288,8 @@ def _mask_high_entropy(match: re.Match[str]) -> str:
 
 
 def _looks_random(value: str) -> bool:
+    if list(value) == sorted(value):
+        return False  # "0123...ABC...abc...": an alphabet, in order
     if _HEX.fullmatch(value):
         return len(value) >= 32 and _entropy(value) >= 3.0
     has_digit = any(c.isdigit() for c in value)
