@@ -157,6 +157,42 @@ _TOKENS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+# Text every match of a kind holds (lower case): a text without any skips the pattern, which
+# would otherwise look at every position (its boundary lookbehind comes first).
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "openai-key": ("sk-",),
+    "github-token": ("gh", "github_pat_"),
+    "gitlab-token": ("glpat-",),
+    "aws-access-key": tuple(
+        [
+            "a3t",
+            "akia",
+            "asia",
+            "abia",
+            "acca",
+            "agpa",
+            "aida",
+            "aroa",
+            "aipa",
+            "anpa",
+            "anva",
+            "apka",
+        ]
+    ),
+    "aws-secret-key": ("aws",),
+    "slack-token": ("xox",),
+    "slack-webhook": ("hooks.slack.com",),
+    "google-api-key": ("aiza",),
+    "google-oauth": ("gocspx-", "ya29."),
+    "stripe-key": ("_live_", "_test_"),
+    "huggingface-token": ("hf_",),
+    "npm-token": ("npm_",),
+    "pypi-token": ("pypi-age",),
+    "sendgrid-key": ("sg.",),
+    "jwt": ("eyj",),
+    "url-password": ("://",),
+}
+
 _KEYWORD = (
     r"(?:password|passwd|passphrase|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key"
     r"|private[_\-]?key|client[_\-]?secret|auth[_\-]?key|credentials?)"
@@ -227,8 +263,10 @@ def mask_secrets(text: str) -> str:
         return text
     text = _mask_known_values(text)
     text = _PRIVATE_KEY.sub(_mask_key_block, text)
+    lower = text.lower()
     for kind, pattern in _TOKENS:
-        text = pattern.sub(_masker(kind), text)
+        if any(needle in lower for needle in _NEEDLES.get(kind, ("",))):
+            text = pattern.sub(_masker(kind), text)
     text = _AUTH_HEADER.sub(_mask_bearer, text)
     text = _BEARER.sub(_mask_bearer, text)
     text = _BASIC.sub(_mask_basic, text)
