@@ -83,6 +83,7 @@ class SweepReport:
     review: dict[str, Any] = field(default_factory=dict)  # prose principles: the agent's review
     by_principle: dict[str, int] = field(default_factory=dict)  # findings at the base
     waiting: list[Proposal] = field(default_factory=list)  # planned, not tried: no slot left
+    upkeep: dict[str, Any] = field(default_factory=dict)  # proposals out: retired, refreshed
 
     @property
     def failed(self) -> bool:
@@ -109,6 +110,7 @@ class SweepReport:
             "waiting": [
                 {"id": p.id, "principle": p.principle, "files": list(p.files)} for p in self.waiting
             ],
+            "upkeep": self.upkeep,
         }
 
 
@@ -157,6 +159,8 @@ def _sweep(
 ) -> SweepReport:
     run = _Run.start(git, flags, forge, dry_run, agent)
     findings = run.scan_base(findings_file)
+    if not dry_run:
+        run.tend(findings)
     candidates = run.candidates(findings)
     asked = run.asked_first(candidates)
     candidates = asked + [p for p in candidates if p not in asked]
@@ -170,7 +174,8 @@ def _sweep(
     outcomes, sessions = run.fix_in_waves(candidates, findings, slots)
     run.report.proposals += outcomes
     review_tokens = run.report.review.get("review", {}).get("tokens", 0)
-    run.report.tokens = review_tokens + sum(o.tokens for o in outcomes)
+    upkeep_tokens = run.report.upkeep.get("tokens", 0)
+    run.report.tokens = review_tokens + upkeep_tokens + sum(o.tokens for o in outcomes)
     if not dry_run:
         run.publish_and_record(outcomes, sessions)
         run.forge.update_dashboard(run.report)
@@ -235,6 +240,19 @@ class _Run:
         self.report.findings = len(findings)
         self.report.by_principle = dict(Counter(f.principle for f in findings))
         return findings
+
+    def tend(self, findings: list[Finding]) -> None:
+        """Proposals already out: retire those whose findings all vanished from the base,
+        rebuild those it conflicts with or whose findings changed; leave the rest alone."""
+        from gc_bot.propose.upkeep import tend
+
+        context = self._fix_context(findings)
+        done = tend(
+            self.forge, self.ledger, self.state.pending(), findings, context, self.report.base
+        )
+        self.report.upkeep = {**done.to_json(), "tokens": done.tokens}
+        if done.retired or done.refreshed:
+            self.state = FeedbackState.from_records(self.ledger.read())
 
     def _reviewer(self) -> Any:
         """Prose principles are reviewed when an agent is configured, on the run's budget."""

@@ -16,7 +16,9 @@ the `x-ratelimit-*` headers, errors are GitHub's `{"message", "errors", "documen
 
 Knobs: `fault(...)` answers a matching request with an error (5xx, 422, ...) instead of, or
 after, handling it; `rate_limit(...)` a primary or secondary rate limit; `slow(...)` a delay;
-`on(...)` runs a callback when a request matches (a test kills a process there). People act
+`on(...)` runs a callback when a request matches (a test kills a process there); `on_git(...)`
+runs one before a git request is served (a teammate's push lands between gc-bot's fetch and
+push there), and `pushes()` lists every ref update git pushed (old, new, ref). People act
 through methods (`review`, `comment`, `react`, `review_comment`, `merge`, `close`,
 `edit_body`, `tick`), each as a
 login whose `author_association` the test set with `add_user`.
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import json
 import re
 import subprocess
@@ -76,6 +79,14 @@ class Hook:
     path: str
     callback: Callable[[Request], None]
     after: bool = True
+    times: int = 1
+
+
+@dataclass
+class GitHook:
+    path: str  # regex, searched in the git request's path
+    callback: Callable[[Request], None]
+    contains: bytes = b""  # only requests whose body holds these bytes (a ref name)
     times: int = 1
 
 
@@ -136,6 +147,7 @@ class FakeGitHub:
         self.git_requests: list[Request] = []
         self.faults: list[Fault] = []
         self.hooks: list[Hook] = []
+        self.git_hooks: list[GitHook] = []
         self.rate_remaining = 5000
         self._ids = 1000
         self._clock = 0
@@ -220,6 +232,21 @@ class FakeGitHub:
     def on(self, method: str, path: str, callback: Callable[[Request], None], **kwargs: Any):
         with self._lock:
             self.hooks.append(Hook(method, path, callback, **kwargs))
+
+    def on_git(
+        self, path: str, callback: Callable[[Request], None], *, contains: bytes = b"", times=1
+    ) -> None:
+        """Run `callback` before serving a matching git request (the request then goes on)."""
+        with self._lock:
+            self.git_hooks.append(GitHook(path, callback, contains, times))
+
+    def pushes(self) -> list[tuple[str, str, str]]:
+        """Every ref update pushed, in order: (old, new, ref); a deletion's new is all zeros."""
+        updates = []
+        for request in self.git_requests:
+            if request.method == "POST" and request.path.endswith("/git-receive-pack"):
+                updates += _ref_updates(request.body or b"")
+        return updates
 
     def calls(self, method: str, path: str = "") -> list[Request]:
         return [r for r in self.requests if r.method == method and re.search(path, r.path)]
@@ -932,9 +959,21 @@ class _Handler(BaseHTTPRequestHandler):
     # -- git smart HTTP --------------------------------------------------------------------
     def _serve_git(self, path: str, query: str, headers: dict[str, str], raw: bytes) -> None:
         gh = self.github
-        request = Request(self.command, path, parse_qs(query), headers, None)
+        if headers.get("content-encoding") == "gzip":
+            raw = gzip.decompress(raw)
+            headers.pop("content-encoding")
+        request = Request(self.command, path, parse_qs(query), headers, raw)
         with gh._lock:
             gh.git_requests.append(request)
+            hooks = [
+                h
+                for h in gh.git_hooks
+                if h.times > 0 and re.search(h.path, path) and h.contains in raw
+            ]
+            for hook in hooks:
+                hook.times -= 1
+        for hook in hooks:
+            hook.callback(request)  # outside the lock: it may push through this server itself
         if not self._git_authorised(headers):
             request.status = 401
             self.send_response(401)
@@ -984,6 +1023,20 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
             return password == self.github.token
         return scheme.lower() in ("bearer", "token") and value == self.github.token
+
+
+def _ref_updates(body: bytes) -> list[tuple[str, str, str]]:
+    """The commands at the start of a receive-pack request: pkt-lines up to the first flush."""
+    updates, at = [], 0
+    while at + 4 <= len(body):
+        size = int(body[at : at + 4], 16)
+        if size == 0:
+            break
+        line = body[at + 4 : at + size].split(b"\0")[0].decode().strip()
+        old, new, ref = line.split(" ", 2)
+        updates.append((old, new, ref))
+        at += size
+    return updates
 
 
 # -- for tests: the fixture, a seeded remote, fresh clones as a scheduled job makes them ------

@@ -21,6 +21,7 @@ class World:
     def __init__(self, fake: FakeGitHub, tmp: Path, files: dict[str, str]) -> None:
         self.fake, self.tmp, self.runs = fake, tmp, 0
         self.work = seed(fake, tmp / "work", files)
+        self.seeded = len(fake.pushes())  # what came before gc-bot: the seed's push of main
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
@@ -41,6 +42,37 @@ class World:
         config = (where / ".git" / "config").read_text()
         assert self.fake.token not in config and "extraheader" not in config
         return done
+
+    def push_main(self, files: dict[str, str], message: str = "a teammate's change") -> str:
+        """A teammate's commit on main, pushed into the remote's repository (beside the fake
+        server, so that every push the server sees after the seed is gc-bot's); its sha."""
+        import textwrap
+
+        from tests.fake_github import _run_git
+
+        header = self.fake.auth_header()
+        _run_git(
+            self.work,
+            "-c",
+            f"http.extraheader={header}",
+            "pull",
+            "-q",
+            "--ff-only",
+            "origin",
+            "main",
+        )
+        for name, content in files.items():
+            path = self.work / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(content))
+        _run_git(self.work, "add", "-A")
+        _run_git(self.work, "commit", "-qm", message)
+        _run_git(self.work, "push", "-q", str(self.fake.bare), "main")
+        return _run_git(self.work, "rev-parse", "HEAD")
+
+    def bot_pushes(self) -> list[tuple[str, str, str]]:
+        """The ref updates gc-bot pushed through the server: (old, new, ref)."""
+        return self.fake.pushes()[self.seeded :]
 
     def sweep(self, *args: str, **env: str) -> dict:
         done = self.gc_bot("sweep", "--format", "json", *args, **env)

@@ -116,10 +116,16 @@ def resume(store: Store, principle: str) -> None:
 
 def proposal_rows(store: Store) -> list[dict]:
     rows = []
-    for p in sorted(store.state.counted(), key=lambda p: p["at"]):
-        decision = store.state.verdicts.get(p["id"])
+    state = store.state
+    shown = [
+        *state.counted(),
+        *(state.proposals[i] for i in state.withdrawn if state.was_withdrawn(i)),
+    ]
+    for p in sorted(shown, key=lambda p: p["at"]):
+        decision = state.verdicts.get(p["id"])
         status = {"up": "accepted", "down": "rejected"}.get(
-            decision["verdict"] if decision else "", "pending"
+            decision["verdict"] if decision else "",
+            "withdrawn" if state.was_withdrawn(p["id"]) else "pending",
         )
         rows.append(
             {

@@ -2,7 +2,10 @@
 
 Merge (up), close without merge (down), review approve (up) or request changes (down, its
 text the reason), 👍/👎 on the PR, a `/gc-bot reject <reason>` comment (down), a review
-comment on a line (down for the findings on that line only). Only people whose
+comment on a line (down for the findings on that line only, as `feedback reject --only`: the
+PR is closed and the rest of its findings released for a new, smaller one). A PR gc-bot closed
+itself (its findings vanished from the base, or a partial no) is never taken for a person's no:
+its closing comment carries a marker, trusted only from the PR's own author. Only people whose
 `author_association` is in `trusted_associations` count; everyone else is skipped before
 their text is read into anything. Every event has its own key, so syncing twice records
 nothing twice; the latest trusted verdict wins, the ledger keeps them all.
@@ -41,6 +44,7 @@ class SyncResult:
     recorded: list[dict] = field(default_factory=list)
     ignored: int = 0  # signals from people without write access
     deleted_branches: list[str] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)  # PRs closed for a partial no
 
     def __bool__(self) -> bool:
         return bool(self.recorded)
@@ -75,7 +79,9 @@ def sync(forge: GitHubForge, ledger: Ledger, state: FeedbackState) -> SyncResult
         if proposal is None:
             proposal = _rebuilt_proposal(own)
             rebuilt.append(proposal)
-        if own.state == "closed" and _closing_recorded(state, own):
+        if own.state == "closed" and (
+            _closing_recorded(state, own) or state.was_withdrawn(own.proposal)
+        ):
             continue
         with api_errors(forge.target, f"reading #{own.number}"):
             records += reader.signals(own, proposal)
@@ -85,6 +91,8 @@ def sync(forge: GitHubForge, ledger: Ledger, state: FeedbackState) -> SyncResult
     result.recorded = [r for r in rebuilt + records if r["key"] not in seen]
     if result.recorded:
         ledger.append(result.recorded)
+        state = FeedbackState.from_records(ledger.read())
+    result.closed = _close_partly_rejected(forge, state)
     result.deleted_branches = _clean_branches(forge, state)
     return result
 
@@ -94,6 +102,35 @@ def _dashboard_ticks(forge: GitHubForge, records: list[dict]) -> list[dict]:
     if not forge.config.dashboard:
         return []
     return forge.dashboard.read(FeedbackState.from_records(records))
+
+
+def _close_partly_rejected(forge: GitHubForge, state: FeedbackState) -> list[int]:
+    """Open PRs whose latest verdict is a no to some findings only: closed, branch deleted, so
+    the rest of their findings may come back in a new, smaller PR (a run cut off here closes
+    them next time: the ledger already says so)."""
+    from gc_bot.propose.github_api import api_errors
+
+    closed = []
+    for own in forge.own_prs():
+        decision = state.verdicts.get(own.proposal)
+        if own.state != "open" or not decision or not decision.get("partial"):
+            continue
+        rejected = {
+            fp
+            for r in state.findings_rejected
+            if r["proposal"] == own.proposal
+            for fp in r["fingerprints"]
+        }
+        with api_errors(forge.target, f"closing #{own.number}"):
+            forge.close(
+                own,
+                "partial",
+                f"a reviewer said no to {len(rejected) or 'some'} of its findings; the others "
+                "are released and may come back in a new, smaller pull request",
+            )
+        forge.delete_branch(own.branch)
+        closed.append(own.number)
+    return closed
 
 
 def _closing_recorded(state: FeedbackState, own: OwnPR) -> bool:
@@ -142,14 +179,10 @@ class _Reader:
 
     def signals(self, own: OwnPR, proposal: dict) -> list[dict]:
         floor = proposal.get("at", "")
-        records = []
         pr = own.pr
-        if own.state == "closed":
-            event = "merged" if own.merged else "closed"
-            at = pr.merged_at if own.merged else pr.closed_at
-            records.append(
-                self._decision(own, event, "up" if own.merged else "down", "github", at, None)
-            )
+        issue = self.forge.repo.get_issue(own.number)
+        comments = list(issue.get_comments())
+        records = self._closing(own, comments) if own.state == "closed" else []
         for review in pr.get_reviews():
             verdict = {"APPROVED": "up", "CHANGES_REQUESTED": "down"}.get(review.state)
             if verdict and self._counts(review.author_association):
@@ -164,8 +197,7 @@ class _Reader:
                         reason,
                     )
                 )
-        issue = self.forge.repo.get_issue(own.number)
-        for comment in issue.get_comments():
+        for comment in comments:
             match = REJECT_COMMAND.match(comment.body or "")
             if match and self._counts(comment.author_association):
                 records.append(
@@ -192,9 +224,35 @@ class _Reader:
                     )
                 )
         records += self._line_rejections(own, proposal)
+        if own.state == "open":
+            records += _partial_no(own, records)
         for record in records:
             record["at"] = max(record["at"], floor)
         return records
+
+    def _closing(self, own: OwnPR, comments: list[Any]) -> list[dict]:
+        """The close: merged (up), closed by a person (down), or closed by gc-bot itself (its
+        findings vanished: withdrawn, no verdict; a partial no: a down for some findings)."""
+        from gc_bot.propose.marker import read_closing
+
+        pr = own.pr
+        if own.merged:
+            return [self._decision(own, "merged", "up", "github", pr.merged_at, None)]
+        author = pr.user.login if pr.user else None
+        because = next(
+            (
+                why
+                for c in comments
+                if c.user and c.user.login == author and (why := read_closing(c.body, own.proposal))
+            ),
+            None,
+        )
+        if because == "vanished":
+            return [withdrawn_record(own.proposal, "its findings vanished", _iso(pr.closed_at))]
+        record = self._decision(own, "closed", "down", "github", pr.closed_at, None)
+        if because == "partial":
+            record["partial"] = True  # only its findings-rejected fingerprints were refused
+        return [record]
 
     def _counts(self, association: str | None) -> bool:
         if association in self.trusted:
@@ -260,6 +318,43 @@ def write_association(forge: GitHubForge, login: str, cache: dict[str, str]) -> 
             "OWNER" if owner else "COLLABORATOR" if permission in WRITE_PERMISSIONS else "NONE"
         )
     return cache[login]
+
+
+def _partial_no(own: OwnPR, records: list[dict]) -> list[dict]:
+    """A line comment later than every trusted verdict on the PR: a partial no, as
+    `feedback reject --only`, keyed as the PR's close (which it leads to)."""
+    lines = [r for r in records if r["type"] == "findings-rejected"]
+    whole = [r["at"] for r in records if r["type"] == "decision"]
+    if not lines:
+        return []
+    latest = max(lines, key=lambda r: r["at"])
+    if whole and max(whole) >= latest["at"]:
+        return []
+    return [
+        {
+            "key": _key(own, "closed"),
+            "type": "decision",
+            "proposal": own.proposal,
+            "verdict": "down",
+            "source": "github-line-comment",
+            "who": latest["who"],
+            "at": latest["at"],
+            "reason": latest["reason"],
+            "pull_request": own.number,
+            "partial": True,  # only the findings on the commented lines were refused
+        }
+    ]
+
+
+def withdrawn_record(proposal: str, reason: str, at: str) -> dict:
+    """gc-bot took `proposal` back itself: no verdict, it never counts for or against."""
+    return {
+        "key": f"withdrawn:{proposal}",
+        "type": "withdrawn",
+        "proposal": proposal,
+        "reason": reason,
+        "at": at,
+    }
 
 
 def findings_rejected_record(

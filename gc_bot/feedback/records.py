@@ -70,6 +70,29 @@ class FindingsRejectedRecord(Record):
     reason: Text | None = None
 
 
+class WithdrawnRecord(Record):
+    """gc-bot took a proposal back itself (its findings vanished from the base): no verdict."""
+
+    type: Literal["withdrawn"]
+    at: Text
+    proposal: Name
+    reason: Text | None = None
+
+
+class RefreshRecord(Record):
+    """A pending proposal rebuilt on a newer base: its branch at `commit` now."""
+
+    type: Literal["refresh"]
+    at: Text
+    proposal: Name
+    commit: Name
+    base_commit: Name
+    fingerprints: list[Text]
+    lines: list[list[Text | int]] = []
+    files: list[Text] = []
+    reason: Text | None = None
+
+
 class DroppedRecord(Record):
     type: Literal["dropped"]
     at: Text
@@ -123,6 +146,8 @@ MODELS: dict[str, type[Record]] = {
     "proposal": ProposalRecord,
     "decision": DecisionRecord,
     "findings-rejected": FindingsRejectedRecord,
+    "withdrawn": WithdrawnRecord,
+    "refresh": RefreshRecord,
     "dropped": DroppedRecord,
     "resume": ResumeRecord,
     "release": ReleaseRecord,

@@ -52,6 +52,7 @@ class FeedbackState:
     released: dict[str, str] = field(default_factory=dict)  # proposal -> time asked for again
     prioritised: list[dict] = field(default_factory=list)  # "propose first next run"
     instructions: list[dict] = field(default_factory=list)  # dashboard ticks honoured
+    withdrawn: dict[str, dict] = field(default_factory=dict)  # id -> gc-bot took it back itself
 
     @classmethod
     def from_records(cls, records: list[dict]) -> FeedbackState:
@@ -80,13 +81,30 @@ class FeedbackState:
                 state.released[record["proposal"]] = record["at"]
             elif kind == "prioritise":
                 state.prioritised.append(record)
+            elif kind == "withdrawn" and record["proposal"] in state.proposals:
+                state.withdrawn[record["proposal"]] = record
+            elif kind == "refresh" and record["proposal"] in state.proposals:
+                # rebuilt on a newer base: the same proposal, its branch at a new commit
+                old = state.proposals[record["proposal"]]
+                state.proposals[record["proposal"]] = {
+                    **old,
+                    **{k: record[k] for k in REFRESHED if k in record},
+                }
             if record.get("source") == "github-dashboard":
                 state.instructions.append(record)
         return state
 
     def counted(self) -> list[dict]:
-        """Proposals that count towards their principle (learn proposals do not)."""
-        return [p for p in self.proposals.values() if p.get("kind", "fix") == "fix"]
+        """Proposals that count towards their principle: not learn proposals, nor those gc-bot
+        withdrew itself before anyone decided (their findings vanished from the base)."""
+        return [
+            p
+            for p in self.proposals.values()
+            if p.get("kind", "fix") == "fix" and not self.was_withdrawn(p["id"])
+        ]
+
+    def was_withdrawn(self, proposal: str) -> bool:
+        return proposal in self.withdrawn and proposal not in self.verdicts
 
     def pending(self) -> list[dict]:
         return [p for p in self.counted() if p["id"] not in self.verdicts]
@@ -196,6 +214,10 @@ class FeedbackState:
                 row.rate if row.decided >= min_decisions and row.rate is not None else 0.5
             )
         return rates
+
+
+# What a `refresh` record changes in its proposal.
+REFRESHED = ("commit", "base_commit", "fingerprints", "lines", "files", "summary", "diff")
 
 
 def dropped_key(proposal: str, principle_digest: str) -> str:

@@ -2,7 +2,8 @@
 
 `local` keeps them as branches in this clone; `github` pushes them and opens pull requests.
 The sweep never knows which: it asks the forge for decisions made since the last run, how
-many new proposals may open, to publish each one, and to share the ledger once it is written.
+many new proposals may open, to publish each one, to retire those whose findings vanished, to
+refresh those the base moved under, and to share the ledger once it is written.
 """
 
 from __future__ import annotations
@@ -34,10 +35,19 @@ class Change:
     explanation: str = ""
     tokens: int = 0
     principle: Principle | None = None
+    replaces: dict | None = None  # the pending proposal's record, when this rebuilds it
+
+    @property
+    def id(self) -> str:
+        """The proposal's id: a rebuilt one keeps its own, whatever findings are left in it."""
+        return self.replaces["id"] if self.replaces else self.proposal.id
 
     @property
     def branch(self) -> str:
-        return self.proposal.branch
+        return self.replaces["branch"] if self.replaces else self.proposal.branch
+
+
+Staged = dict[str, tuple[str, str | None]]  # ref -> (new commit, expected old commit)
 
 
 class Forge(Protocol):
@@ -66,6 +76,18 @@ class Forge(Protocol):
 
     def withdraw(self, branch: str, commit: str | None) -> str | None:
         """Take a proposal back (delete its branch); returns why it stays, if it does."""
+        ...
+
+    def retire(self, proposal: dict, why: str) -> Staged:
+        """Take back a pending proposal whose findings vanished from the base (nobody said no):
+        closed with `why` and its branch deleted. A forge whose branches live in this clone
+        returns the deletion staged for the ledger's transaction, as `publish` does."""
+        ...
+
+    def refresh(self, change: Change) -> Staged:
+        """Put `change`, a pending proposal rebuilt on a newer base, where its old version was
+        (its own branch moved, its description brought up to date); raises OperationalError
+        when that cannot be done (someone else's commits on the branch)."""
         ...
 
     def share_ledger(self) -> None:

@@ -3,8 +3,10 @@
 Manners, learnt from the bots teams grew tired of: at most `max_open_prs` gc-bot PRs open at
 once; never a second PR for a proposal (its own PRs, open or closed, are recognised by branch
 name and the hidden marker, so "closed means no" needs no state of gc-bot's own); an open PR is
-left alone unless its findings vanish (then it is closed with a word and its branch deleted);
-merged branches are deleted; nothing is pushed to any branch but gc-bot's own.
+left alone unless the base moved in a way that conflicts with it or its findings changed (then
+its own branch is force-pushed with the fix made again, and its body refreshed), or its findings
+vanished (then it is closed with a word and its branch deleted); merged branches are deleted;
+nothing is pushed to any branch but gc-bot's own, and never over commits someone else made.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from urllib.parse import quote
 from gc_bot.config import Config
 from gc_bot.feedback.ledger import Ledger
 from gc_bot.feedback.state import FeedbackState
-from gc_bot.git import Git
+from gc_bot.git import BOT_EMAIL, Git
 from gc_bot.propose import github_api as api
 from gc_bot.propose.github_api import GitHubError, GitHubTarget
-from gc_bot.propose.marker import marker, read_marker
+from gc_bot.propose.marker import closing_marker, marker, read_closing, read_marker
 
 if TYPE_CHECKING:
-    from gc_bot.propose.forge import Change
+    from gc_bot.propose.forge import Change, Staged
 
 LABEL = "gc-bot"
 LABEL_COLOR = "5319e7"
@@ -159,14 +161,57 @@ class GitHubForge:
         """Close the open PR for `branch` with a comment and delete the branch on `origin`."""
         own = self.find(branch)
         if own is not None and own.state == "open":
-            with api.api_errors(self.target, f"closing #{own.number}"):
-                own.pr.create_issue_comment(
-                    "gc-bot closes this: the findings it fixed are gone from the base branch."
-                )
-                own.pr.edit(state="closed")
+            self.close(own, "vanished", "the findings it fixed are gone from the base branch")
         self.delete_branch(branch)
         self._prs = None
         return None
+
+    def retire(self, proposal: dict, why: str) -> Staged:
+        """Close the PR saying `why` (nobody has to decide it) and delete its branch."""
+        own = self.find(proposal["branch"])
+        if own is not None and own.state == "open":
+            self._refuse_others_commits(own, proposal.get("commit"))
+            self.close(own, "vanished", why)
+        self.delete_branch(proposal["branch"])
+        self._prs = None
+        return {}
+
+    def close(self, own: OwnPR, because: str, why: str) -> None:
+        """Close one of gc-bot's PRs with a comment whose hidden marker says it was gc-bot, so
+        that a later sync (even with the ledger lost) never takes the close for a person's no."""
+        text = f"gc-bot closes this: {why}.\n\n{closing_marker(own.proposal, because)}\n"
+        with api.api_errors(self.target, f"closing #{own.number}"):
+            issue = self.repo.get_issue(own.number)
+            said = any(read_closing(c.body, own.proposal) for c in issue.get_comments())
+            if not said:  # a run cut off after commenting does not comment twice
+                issue.create_comment(self.target.mask(text))
+            own.pr.edit(state="closed")
+        own.state = "closed"
+
+    def refresh(self, change: Change) -> Staged:
+        """Force-push gc-bot's own branch to the rebuilt commit and bring the PR's words up to
+        date; never over someone else's commits (the push is leased on the tip it replaces)."""
+        own = self.find(change.branch)
+        if own is None or own.state != "open":
+            raise GitHubError(f"no open pull request for {change.branch}; nothing to refresh")
+        self._refuse_others_commits(own, change.replaces and change.replaces.get("commit"))
+        spec = f"{change.commit}:refs/heads/{change.branch}"
+        api.push(self.git, self.target, [spec], lease={change.branch: own.head_sha or ""})
+        with api.api_errors(self.target, f"refreshing #{own.number}"):
+            own.pr.edit(title=self._title(change), body=self._body(change))
+        self._prs = None
+        return {}
+
+    def _refuse_others_commits(self, own: OwnPR, recorded: str | None) -> None:
+        """A person who pushed to gc-bot's branch owns what is on it now: leave it alone."""
+        head = own.head_sha
+        if head is None or head == recorded:
+            return
+        committer = self.git.run("log", "-1", "--format=%ce", head, check=False)
+        if committer != BOT_EMAIL:
+            raise GitHubError(
+                f"#{own.number}'s branch has commits gc-bot did not make; gc-bot leaves it alone"
+            )
 
     def delete_branch(self, branch: str) -> None:
         """Delete gc-bot's branch on `origin` if it is there (and its remote-tracking ref)."""
@@ -219,7 +264,7 @@ class GitHubForge:
             for f in change.proposal.findings
         ]
         data = {
-            "id": change.proposal.id,
+            "id": change.id,
             "principle": change.proposal.principle,
             "fingerprints": list(change.proposal.fingerprints),
             "files": list(change.proposal.files),

@@ -144,14 +144,31 @@ def already_exists(error: Any) -> bool:
     return False
 
 
-def push(git: Git, target: GitHubTarget, refspecs: list[str], *, force: bool = False) -> None:
-    """Push gc-bot's own branches to `origin`, retried; never any other branch."""
+def push(
+    git: Git,
+    target: GitHubTarget,
+    refspecs: list[str],
+    *,
+    force: bool = False,
+    lease: Mapping[str, str] | None = None,
+) -> None:
+    """Push gc-bot's own branches to `origin`, retried; never any other branch.
+
+    `lease` (branch -> the tip it must still have, "" for none) force-pushes only over that
+    tip, so a commit someone pushed meanwhile is never overwritten.
+    """
     for spec in refspecs:
         dest = spec.rsplit(":", 1)[-1].removeprefix("+").removeprefix("refs/heads/")
-        if not (PROPOSAL_BRANCH.fullmatch(dest) or dest == LEDGER_BRANCH):
+        if not own_branch(dest):
             raise GitHubError(f"refusing to push {dest!r}: gc-bot pushes only its own branches")
-    args = ["push", "--porcelain", *(["--force"] if force else []), "origin", *refspecs]
+    leases = [f"--force-with-lease=refs/heads/{b}:{tip}" for b, tip in (lease or {}).items()]
+    args = ["push", "--porcelain", *(["--force"] if force else []), *leases, "origin", *refspecs]
     _retrying(lambda: run_git(git, target, args), "push")
+
+
+def own_branch(branch: str) -> bool:
+    """A proposal's branch or the ledger's: the only branches gc-bot may push or delete."""
+    return bool(PROPOSAL_BRANCH.fullmatch(branch)) or branch == LEDGER_BRANCH
 
 
 def fetch(git: Git, target: GitHubTarget, refspec: str) -> None:

@@ -11,7 +11,7 @@ from gc_bot.feedback.state import FeedbackState
 from gc_bot.git import NO_COMMIT, Git
 
 if TYPE_CHECKING:
-    from gc_bot.propose.forge import Change
+    from gc_bot.propose.forge import Change, Staged
 
 
 class LocalForge:
@@ -67,6 +67,27 @@ class LocalForge:
             return f"{branch} is checked out; it stays"
         self.git.run("update-ref", "-d", ref, tip)
         return None
+
+    def retire(self, proposal: dict, why: str) -> Staged:
+        """Delete the branch with the ledger's record, if it is still gc-bot's own commit."""
+        ref = f"refs/heads/{proposal['branch']}"
+        tip = self.git.rev(ref)
+        if tip is None or tip != proposal.get("commit") or self.git.checked_out(ref):
+            return {}  # gone already, or someone built on it: theirs now
+        return {ref: (NO_COMMIT, tip)}
+
+    def refresh(self, change: Change) -> Staged:
+        """Move the branch to the rebuilt commit, with the ledger's record; only gc-bot's own."""
+        ref = f"refs/heads/{change.branch}"
+        tip = self.git.rev(ref)
+        recorded = change.replaces.get("commit") if change.replaces else None
+        if tip is None:
+            raise OperationalError(f"{change.branch} is not in this clone; it is left as it is")
+        if tip != recorded:
+            raise OperationalError(f"{change.branch} has commits of yours on top; it stays")
+        if self.git.checked_out(ref):
+            raise OperationalError(f"{change.branch} is checked out; it stays")
+        return {ref: (change.commit, tip)}
 
     def share_ledger(self) -> None:
         """The local ledger is already where the next local run reads it."""

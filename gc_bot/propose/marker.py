@@ -36,3 +36,27 @@ def read_marker(body: str | None) -> dict | None:
     if not isinstance(data["fingerprints"], list) or not isinstance(data["files"], list):
         return None
     return data
+
+
+_CLOSING = re.compile(r"<!-- gc-bot:closed (?P<data>\{.*?\}) -->", re.DOTALL)
+CLOSED_BECAUSE = ("vanished", "partial")  # findings gone from the base; a no to some of them
+
+
+def closing_marker(proposal: str, because: str) -> str:
+    """The hidden line in gc-bot's own closing comment: why gc-bot closed it, not a person."""
+    return f"<!-- gc-bot:closed {json.dumps({'id': proposal, 'because': because})} -->"
+
+
+def read_closing(body: str | None, proposal: str) -> str | None:
+    """Why gc-bot closed `proposal` (one of CLOSED_BECAUSE), from its closing comment's marker."""
+    match = _CLOSING.search(body or "")
+    if not match:
+        return None
+    try:
+        data = json.loads(match["data"])
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or data.get("id") != proposal:
+        return None
+    because = data.get("because")
+    return because if because in CLOSED_BECAUSE else None
