@@ -139,3 +139,22 @@ def test_the_latest_trusted_signal_wins_and_the_ledger_keeps_them_all(world):
         if '"decision"' in line and f'"pull_request": {number}' in line
     ]
     assert [d["verdict"] for d in sorted(decisions, key=lambda d: d["at"])] == ["up", "down"]
+
+
+def test_trusted_associations_narrowed_leaves_collaborators_out(world):
+    world.sweep()
+    fake = world.fake
+    unused, silent = (pr_of(world, p)["number"] for p in ("no-unused-code", "no-silent-except"))
+    fake.review(unused, "carol", "CHANGES_REQUESTED", "CAROL-SAYS: not now")
+    fake.react(unused, "carol", "-1")
+    fake.comment(silent, "mia", "/gc-bot reject members still count")
+    done = world.gc_bot("feedback", "sync", GC_BOT_TRUSTED_ASSOCIATIONS="OWNER,MEMBER")
+    assert done.returncode == 0, done.stderr
+    assert "2 signal(s) from people without write access ignored" in done.stdout
+    rows = listed(world)
+    assert rows["no-unused-code"]["status"] == "pending"
+    assert (rows["no-silent-except"]["status"], rows["no-silent-except"]["reason"]) == (
+        "rejected",
+        "members still count",
+    )
+    assert "CAROL-SAYS" not in remote_ledger(world)

@@ -19,7 +19,8 @@ from gc_bot.propose.marker import read_marker
 from tests.fake_github import FakeGitHub
 from tests.test_github_forge import World
 
-# One proposal of three findings: three bare excepts, each a different span.
+# One proposal of three findings: three bare excepts, each a different span (two identical
+# spans in a file are told apart by their order, so fixing the first renames the second).
 LOADERS = """\
     def load_yaml():
         try:
@@ -34,7 +35,7 @@ LOADERS = """\
             try:
                 import tomli
             except:
-                pass
+                return None
             return tomli
 
 
