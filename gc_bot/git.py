@@ -191,6 +191,11 @@ class Git:
                 return worktree
         return None
 
+    def worktree_heads(self) -> list[str]:
+        """The commit each checkout (this one and its linked worktrees) has at HEAD."""
+        out = self.run("worktree", "list", "--porcelain", check=False)
+        return [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("HEAD ")]
+
     def prune_worktrees(self) -> list[str]:
         """Repair after a kill: gc-bot's own broken or orphaned worktrees go, then git prunes."""
         common = self.common_dir()

@@ -79,10 +79,10 @@ def decide(store: Store, ref: str, verdict: str, reason: str | None) -> dict:
             "reason": reason,
         }
         forge = LocalForge(store.git)
-        restored = None
+        restored, refs = None, {}
         if verdict == "up" and before == "down":
-            restored = forge.restore(proposal["branch"], proposal.get("commit"))
-        store.ledger.append([record])
+            restored, refs = _restoring(store.git, proposal)
+        store.ledger.append([record], refs=refs)  # the branch comes back with its record, or not
         kept = (
             forge.withdraw(proposal["branch"], proposal.get("commit"))
             if verdict == "down"
@@ -94,6 +94,16 @@ def decide(store: Store, ref: str, verdict: str, reason: str | None) -> dict:
         "restored": restored,
         "exists": forge.exists(proposal["branch"]),
     }
+
+
+def _restoring(git: Git, proposal: dict) -> tuple[str, dict[str, tuple[str, str | None]]]:
+    """What approving a rejected proposal does to its deleted branch: recreate it at its commit."""
+    branch, commit = proposal["branch"], proposal.get("commit")
+    if git.rev(f"refs/heads/{branch}") is not None:
+        return f"{branch} still exists", {}
+    if not commit or git.rev(commit) is None:
+        return f"{branch} cannot be recreated: its commit is not in this clone", {}
+    return f"recreated {branch} at {commit[:10]}", {f"refs/heads/{branch}": (commit, None)}
 
 
 def resume(store: Store, principle: str) -> None:

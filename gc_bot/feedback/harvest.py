@@ -38,6 +38,8 @@ def load_state(
         reconcile(git, state, refuse_lost_ledger=refuse_lost_ledger)
         if fetch:
             deepen_for(git, state.pending())
+        if ledger.held_by_checkout():
+            return state, source  # read only: recording would move the branch under the user
         if harvest(ledger, state):
             state = FeedbackState.from_records(ledger.read())
     return state, source
@@ -93,13 +95,15 @@ def _verdict(git: Git, proposal: dict, me: str) -> tuple[str, str] | None:
 
 
 def _merged_somewhere(git: Git, commit: str, base: str | None) -> bool:
-    """Is the proposal's patch on its base, or on any other branch (a detached or tag base)?"""
+    """Is the proposal's patch on its base, on any other branch (a detached or tag base), or on
+    a checkout's HEAD (merged on a detached HEAD, then its branch deleted)?"""
     candidates = [base] if base and base != "HEAD" else []
     candidates += [
         ref
         for ref in git.branches("refs/heads/") | git.branches("refs/remotes/origin/")
         if "/gc-bot/" not in ref and not ref.endswith("/HEAD")
     ]
+    candidates += git.worktree_heads()
     return any(
         tip and git.patch_applied(commit, tip)
         for tip in dict.fromkeys(git.rev(c) for c in candidates)

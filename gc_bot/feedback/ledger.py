@@ -136,6 +136,18 @@ class Ledger:
             crash_point("ledger-after-commit")
             return len(fresh)
 
+    def held_by_checkout(self) -> bool:
+        """Is the ledger branch checked out? Then gc-bot reads it but records nothing (said once)."""
+        where = self.git.checked_out(LOCAL_REF)
+        if where:
+            logger.warning(
+                "%s is checked out in %s; nothing new is recorded until that checkout switches "
+                "to another branch",
+                BRANCH,
+                where,
+            )
+        return bool(where)
+
     def _refuse_if_checked_out(self) -> None:
         where = self.git.checked_out(LOCAL_REF)
         if where:

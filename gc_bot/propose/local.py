@@ -8,7 +8,7 @@ from gc_bot.errors import OperationalError
 from gc_bot.feedback.harvest import harvest_local
 from gc_bot.feedback.ledger import Ledger
 from gc_bot.feedback.state import FeedbackState
-from gc_bot.git import NO_COMMIT, Git
+from gc_bot.git import Git
 
 if TYPE_CHECKING:
     from gc_bot.propose.forge import Change, Staged
@@ -45,15 +45,6 @@ class LocalForge:
                 "it; gc-bot leaves it alone (delete it to let gc-bot propose again)"
             )
         return {}
-
-    def restore(self, branch: str, commit: str | None) -> str:
-        """Recreate a deleted branch at its recorded commit; says what it did."""
-        if self.exists(branch):
-            return f"{branch} still exists"
-        if not commit or self.git.rev(commit) is None:
-            return f"{branch} cannot be recreated: its commit is not in this clone"
-        self.git.update_ref(f"refs/heads/{branch}", commit, NO_COMMIT)
-        return f"recreated {branch} at {commit[:10]}"
 
     def withdraw(self, branch: str, commit: str | None) -> str | None:
         """Delete the branch if it is still gc-bot's own; else say why it stays."""
