@@ -54,6 +54,27 @@ def no_hooks() -> list[str]:
 NO_COMMIT = "0" * 40
 
 
+def refuse_without_work_tree(root: Path) -> None:
+    """A bare repository (or a folder inside .git) has no files to scan or fix: say so plainly."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--is-bare-repository", "--is-inside-git-dir"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    answers = done.stdout.split()
+    if done.returncode != 0 or "true" not in answers:
+        return
+    if answers[0] == "true":
+        what, instead = "a bare repository", "a clone with a working tree (git clone REPO FOLDER)"
+    else:
+        what, instead = "inside a .git folder", "the checkout's own folder"
+    raise UsageError(
+        f"{Path(root).resolve()} is {what}: gc-bot works on a checkout's files; run it in {instead}"
+    )
+
+
 class GitError(OperationalError):
     pass
 
@@ -97,6 +118,7 @@ class Git:
         git = cls(root)
         if not git.ok("rev-parse", "--git-dir"):
             raise UsageError(f"{root} is not inside a git repository")
+        refuse_without_work_tree(root)
         return cls(Path(git.run("rev-parse", "--show-toplevel")))
 
     # -- refs and objects -------------------------------------------------------------

@@ -230,7 +230,12 @@ def _load_file(path: Path, validate: Validator) -> tuple[Principle | None, list[
     try:
         text = path.read_text(encoding="utf-8")
         node = yaml.compose(text, Loader=_LOADER)
+        bomb = alias_bomb(node)
+        if bomb is not None:
+            return None, [PrincipleProblem(path, bomb.start_mark.line + 1, _BOMB)]
         data = yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
+    except RecursionError:
+        return None, [PrincipleProblem(path, 1, "invalid YAML: nested too deeply")]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -258,6 +263,58 @@ def _load_file(path: Path, validate: Validator) -> tuple[Principle | None, list[
             )
         )
     return (None if problems else principle), problems
+
+
+# Values a principle file may hold once its aliases are expanded: a real one has hundreds.
+MAX_YAML_VALUES = 100_000
+_BOMB = (
+    f"invalid YAML: its aliases expand this value to over {MAX_YAML_VALUES:,} values "
+    "(an alias bomb?); write the values out or use fewer aliases"
+)
+
+
+def alias_bomb(root: yaml.Node | None) -> yaml.Node | None:
+    """The first node whose aliases expand past MAX_YAML_VALUES, or that contains itself.
+
+    Composing shares one node per anchor, so this costs one visit per distinct node; it runs
+    before anything (loading, validation, a digest) expands the aliases into real objects.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, inside: set[int]) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in inside:
+            raise _Bomb(node)  # an alias to a value it is part of: expands without end
+        inside.add(id(node))
+        total = 1
+        for child in _children(node):
+            total += size(child, inside)
+            if total > MAX_YAML_VALUES:
+                raise _Bomb(node)
+        inside.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    try:
+        if root is not None:
+            size(root, set())
+    except _Bomb as bomb:
+        return bomb.node
+    return None
+
+
+class _Bomb(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _describe(err: dict) -> str:

@@ -24,7 +24,7 @@ def ruff_fix(
     codes = sorted({code for f in findings for code in f.rules if code in principle.detect.ruff})
     if not codes:
         return None
-    args = [*ruff_check_args(codes), "--stdin-filename", path, "-"]
+    args = [*ruff_check_args(codes), f"--stdin-filename={path}", "-"]
     rows = json.loads(invoke_ruff(args, cwd=root, stdin=text) or "[]")
     targeted = {(f.line, code) for f in findings for code in f.rules}
     allowed = {"safe", "unsafe"} if principle.fix_unsafe else {"safe"}

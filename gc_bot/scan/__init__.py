@@ -19,7 +19,7 @@ from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
 from gc_bot.scan.files import Skipped, Tree, discover, read_source
 from gc_bot.scan.kinds import main_kind, team_dir
 from gc_bot.scan.pattern import PatternSpec, rule_config
-from gc_bot.scan.ruff import ruff_version, run_ruff, run_ruff_on_text
+from gc_bot.scan.ruff import check_text, ruff_version, run_ruff
 
 if TYPE_CHECKING:
     from gc_bot.scan.agent_review import Reviewer
@@ -261,7 +261,7 @@ def _analyze(root, principles, todo: list[_File], reported, workers: int, progre
     with ThreadPoolExecutor(max_workers=1) as background:
         ruff_future = background.submit(run_ruff, root, utf8, codes)
         other_futures = [
-            background.submit(run_ruff_on_text, root, f.path, f.text, codes)
+            background.submit(check_text, root, f.path, f.text, codes)
             for f in for_ruff
             if not _is_utf8(f.data)
         ]
@@ -282,12 +282,19 @@ def _analyze(root, principles, todo: list[_File], reported, workers: int, progre
             if reported(f):
                 f.entry.setdefault("ruff", [])
         ruff_by_path: dict[str, list] = defaultdict(list)
+        crashed: dict[str, str] = {}
         for future in [ruff_future, *other_futures]:
-            for hit in future.result():
+            run = future.result()
+            crashed.update(run.crashed)
+            for hit in run.hits:
                 ruff_by_path[hit.path].append(hit.to_json())
     for f in todo:
         if "ruff" in f.entry:
             f.entry["ruff"] = ruff_by_path.get(f.path, [])
+        if f.path in crashed and "error" in f.entry:
+            f.entry["error"] += f"; {crashed[f.path]}"
+        elif f.path in crashed:  # listed among the skipped files, and tried again next time
+            f.entry.setdefault("failures", []).append(crashed[f.path])
     return len(todo)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -9,6 +10,8 @@ import subprocess
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
+
+from gc_bot.git import refuse_without_work_tree
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 MAX_FILE_BYTES = 2_000_000
@@ -51,6 +54,7 @@ def discover(root: Path) -> Tree:
     """Python files as git sees them (tracked, and untracked but not ignored)."""
     top = git_toplevel(root)
     if top is None:
+        refuse_without_work_tree(root)
         return Tree(root, _walk_with_gitignore(root), "")
     done = subprocess.run(
         [
@@ -117,7 +121,9 @@ def read_source(root: Path, path: str) -> tuple[bytes, str] | Skipped | None:
     try:
         info = full.lstat()
         if stat.S_ISLNK(info.st_mode):
-            target = full.resolve()
+            target = _link_target(full)
+            if target is None:
+                return Skipped(path, f"symlink loop ({os.readlink(full)} leads back to itself)")
             if not target.is_relative_to(root.resolve()):
                 return Skipped(path, f"symlink points outside the repository ({os.readlink(full)})")
             info = target.stat()
@@ -145,3 +151,15 @@ def read_source(root: Path, path: str) -> tuple[bytes, str] | Skipped | None:
     except UnicodeDecodeError as error:
         return Skipped(path, f"not valid {error.encoding} text (byte {error.start})")
     return data, text.removeprefix("\ufeff")
+
+
+def _link_target(link: Path) -> Path | None:
+    """Where a symlink ends up, or None for a loop (3.11 raises RuntimeError, 3.13 OSError)."""
+    try:
+        return link.resolve(strict=True)
+    except RuntimeError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return None
+        return link.resolve()  # dangling: reported below as unreadable, or outside the repository

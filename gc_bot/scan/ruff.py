@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -76,22 +76,58 @@ def _ask_ruff_for_codes() -> frozenset[str]:
     return frozenset(rule["code"] for rule in json.loads(output) if rule.get("code"))
 
 
-def run_ruff(root: Path, paths: list[str], codes: list[str]) -> list[RuffHit]:
-    """Run the given codes over `paths` (relative to `root`); ignore any ruff config of theirs."""
+class RuffCrash(OperationalError):
+    """ruff died on its input (a stack overflow, a panic), not on how it was called."""
+
+
+@dataclass
+class RuffRun:
+    """ruff's hits, and the files it crashed on (path -> why), which it could not check."""
+
+    hits: list[RuffHit] = field(default_factory=list)
+    crashed: dict[str, str] = field(default_factory=dict)
+
+
+def run_ruff(root: Path, paths: list[str], codes: list[str]) -> RuffRun:
+    """Run the given codes over `paths` (relative to `root`); ignore any ruff config of theirs.
+
+    A file ruff crashes on is found by halving the batch, and only it goes unchecked.
+    """
+    run = RuffRun()
     if not paths or not codes:
-        return []
-    hits: list[RuffHit] = []
+        return run
     for start in range(0, len(paths), _BATCH):
-        args = [*ruff_check_args(codes), "--", *paths[start : start + _BATCH]]
-        hits += _parse(invoke_ruff(args, cwd=root), root)
-    return hits
+        _check_bisecting(root, paths[start : start + _BATCH], codes, run)
+    return run
+
+
+def _check_bisecting(root: Path, paths: list[str], codes: list[str], run: RuffRun) -> None:
+    try:
+        run.hits += _parse(invoke_ruff([*ruff_check_args(codes), "--", *paths], cwd=root), root)
+    except RuffCrash as crash:
+        if len(paths) == 1:
+            run.crashed[paths[0]] = f"ruff crashed on it ({crash}); its ruff rules were not checked"
+            return
+        middle = len(paths) // 2
+        _check_bisecting(root, paths[:middle], codes, run)
+        _check_bisecting(root, paths[middle:], codes, run)
+
+
+def check_text(root: Path, path: str, text: str, codes: list[str]) -> RuffRun:
+    """`run_ruff_on_text` for the scan: a crash on this file is its own, not the scan's."""
+    try:
+        return RuffRun(run_ruff_on_text(root, path, text, codes))
+    except RuffCrash as crash:
+        return RuffRun(
+            crashed={path: f"ruff crashed on it ({crash}); its ruff rules were not checked"}
+        )
 
 
 def run_ruff_on_text(root: Path, path: str, text: str, codes: list[str]) -> list[RuffHit]:
     """For a file ruff cannot read itself (ruff reads only UTF-8): its decoded text on stdin."""
     if not codes:
         return []
-    args = [*ruff_check_args(codes), "--stdin-filename", path, "-"]
+    args = [*ruff_check_args(codes), f"--stdin-filename={path}", "-"]
     return [
         replace(hit, path=path) for hit in _parse(invoke_ruff(args, cwd=root, stdin=text), root)
     ]
@@ -138,7 +174,17 @@ def invoke_ruff(args: list[str], cwd: Path, stdin: str | None = None) -> str:
         )
     except OSError as error:
         raise OperationalError(f"could not start ruff: {error}") from error
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        raise OperationalError(f"ruff failed (exit {done.returncode}): {' '.join(detail[-3:])}")
-    return done.stdout
+    if done.returncode == 0:
+        return done.stdout
+    detail = " ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+    if done.returncode < 0 or "panicked" in detail or "overflowed its stack" in detail:
+        raise RuffCrash(_crash_cause(done.returncode, detail))
+    raise OperationalError(f"ruff failed (exit {done.returncode}): {detail}")
+
+
+def _crash_cause(returncode: int, detail: str) -> str:
+    if "overflowed its stack" in detail:
+        return "stack overflow"
+    if returncode < 0:
+        return f"killed by signal {-returncode}"
+    return detail[:200]
