@@ -143,3 +143,36 @@ def test_commands_never_move_the_ledger_branch_while_it_is_checked_out(tmp_path)
     assert recorded[proposals[0]["id"]][0]["verdict"] == "up"
     assert recorded[proposals[1]["id"]][0]["source"] == "branch-deleted"  # harvested now
     assert LEDGER_PATH in git(root, "ls-tree", "-r", "--name-only", LOCAL_REF)
+
+
+def test_a_deleted_ledger_branch_is_rebuilt_from_its_last_commit(tmp_path):
+    root, proposals = swept(tmp_path)
+    rejected = proposals[0]
+    assert (
+        run_gc_bot(root, "feedback", "reject", rejected["id"], "--reason", "keep it").returncode
+        == 0
+    )
+    git(root, "branch", "-q", "-D", BRANCH)  # gone, with the other gc-bot branches still there
+
+    done = run_gc_bot(root, "sweep", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(f"the ledger branch {BRANCH} was gone; rebuilt it") == 1
+    again = json.loads(done.stdout)["proposals"]
+    assert not any(p["files"] == rejected["files"] and p["status"] == "proposed" for p in again)
+    stats = json.loads(run_gc_bot(root, "feedback", "stats", "--format", "json").stdout)
+    assert stats["principles"][0]["rejected"] == 1
+    assert stats["principles"][0]["reasons"] == ["keep it"]
+
+
+def test_a_ledger_git_no_longer_has_is_refused_while_gc_bot_branches_exist(tmp_path):
+    root, proposals = swept(tmp_path)
+    assert run_gc_bot(root, "feedback", "reject", proposals[0]["id"]).returncode == 0
+    git(root, "branch", "-q", "-D", BRANCH)
+    git(root, "reflog", "expire", "--expire=now", "--all")
+    git(root, "gc", "-q", "--prune=now")
+    branches = git(root, "for-each-ref", "refs/heads/gc-bot/")
+
+    done = run_gc_bot(root, "sweep")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"the ledger branch {BRANCH} is gone" in done.stderr and "proposed again" in done.stderr
+    assert git(root, "for-each-ref", "refs/heads/gc-bot/") == branches  # nothing proposed

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 
 from gc_bot.feedback.ledger import Ledger, now
-from gc_bot.feedback.reconcile import reconcile
+from gc_bot.feedback.reconcile import reconcile, restore_lost_ledger
 from gc_bot.feedback.remote import LedgerSource, deepen_for, fetch_ledger
 from gc_bot.feedback.state import FeedbackState
 from gc_bot.git import Git
@@ -34,6 +34,7 @@ def load_state(
     if harvest is None:
         return FeedbackState.from_records(ledger.read()), source
     with ledger.locked():
+        restore_lost_ledger(git)
         state = FeedbackState.from_records(ledger.read())
         reconcile(git, state, refuse_lost_ledger=refuse_lost_ledger)
         if fetch:

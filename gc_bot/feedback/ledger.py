@@ -29,6 +29,9 @@ REMOTE_REF = f"refs/remotes/origin/{BRANCH}"
 LEDGER_PATH = "feedback/ledger.jsonl"
 # Parsed ledger blobs by object id: a blob never changes, and a bad line is reported once.
 _PARSED: dict[str, list[dict]] = {}
+# Bad lines already reported in this command, by content: the same line read again from
+# origin, from this clone's merged copy or after a write is the same cause, said once.
+_REPORTED: set[str] = set()
 
 
 def now() -> str:
@@ -53,13 +56,19 @@ def parse_lines(data: bytes, origin: str) -> list[dict]:
         try:
             raw = json.loads(line)
         except (json.JSONDecodeError, RecursionError):
-            logger.warning("%s is not a whole JSON record (torn write?); skipped", where)
+            _report(line, "%s is not a whole JSON record (torn write?); skipped", where)
             continue
         try:
             records.append(validate(raw))
         except BadRecord as why:
-            logger.warning("%s: record %s skipped: %s", where, describe_key(raw), why)
+            _report(line, "%s: record %s skipped: %s", where, describe_key(raw), why)
     return records
+
+
+def _report(line: str, message: str, *args: object) -> None:
+    if line not in _REPORTED:
+        _REPORTED.add(line)
+        logger.warning(message, *args)
 
 
 class Ledger:

@@ -67,8 +67,9 @@ def reject_only(store: Store, ref: str, spots: list[str], reason: str | None) ->
             f"its findings: {where}"
         )
     released = [fp for fp in proposal["fingerprints"] if fp not in rejected]
-    store.ledger.append(_records(store, proposal, rejected, reason))
-    kept = LocalForge(store.git).withdraw(proposal["branch"], proposal.get("commit"))
+    with store.ledger.locked():  # recorded and withdrawn as one action, like `decide`
+        store.ledger.append(_records(store, proposal, rejected, reason))
+        kept = LocalForge(store.git).withdraw(proposal["branch"], proposal.get("commit"))
     return PartialRejection(proposal, rejected, released, kept)
 
 
