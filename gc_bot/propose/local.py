@@ -8,7 +8,7 @@ from gc_bot.errors import OperationalError
 from gc_bot.feedback.harvest import harvest_local
 from gc_bot.feedback.ledger import Ledger
 from gc_bot.feedback.state import FeedbackState
-from gc_bot.git import Git
+from gc_bot.git import NO_COMMIT, Git
 
 if TYPE_CHECKING:
     from gc_bot.propose.forge import Change, Staged
