@@ -84,6 +84,7 @@ class SweepReport:
     by_principle: dict[str, int] = field(default_factory=dict)  # findings at the base
     waiting: list[Proposal] = field(default_factory=list)  # planned, not tried: no slot left
     upkeep: dict[str, Any] = field(default_factory=dict)  # proposals out: retired, refreshed
+    dashboard: str | None = None  # the dashboard issue's address, when the forge keeps one
 
     @property
     def failed(self) -> bool:
@@ -107,6 +108,7 @@ class SweepReport:
             "agent": self.agent,
             "review": self.review,
             "forge": self.forge,
+            "dashboard": self.dashboard,
             "waiting": [
                 {"id": p.id, "principle": p.principle, "files": list(p.files)} for p in self.waiting
             ],
@@ -178,7 +180,7 @@ def _sweep(
     run.report.tokens = review_tokens + upkeep_tokens + sum(o.tokens for o in outcomes)
     if not dry_run:
         run.publish_and_record(outcomes, sessions)
-        run.forge.update_dashboard(run.report)
+        run.report.dashboard = run.forge.update_dashboard(run.report)
     return run.report
 
 

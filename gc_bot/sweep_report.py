@@ -30,6 +30,12 @@ def render_text(report: SweepReport) -> str:
             f" paused: {p['principle']} (acceptance {p['acceptance_rate']}): people said: {reasons}"
         )
         lines.append(f"     resume with: gc-bot feedback resume {p['principle']}")
+    if report.waiting:
+        lines.append(
+            f" {len(report.waiting)} more proposal(s) wait for a free slot (max_prs, max_open_prs)"
+        )
+    if report.dashboard:
+        lines.append(f" dashboard: {report.dashboard}")
     if report.waiting_for_agent:
         lines.append(
             f" {report.waiting_for_agent} finding(s) of {', '.join(sorted(report.waiting_principles))}"

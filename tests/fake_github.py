@@ -467,7 +467,9 @@ class FakeGitHub:
             "url": f"{self.repo_url}/issues/{number}",
             "repository_url": self.repo_url,
             "comments_url": f"{self.repo_url}/issues/{number}/comments",
-            "html_url": self._html(number),
+            "html_url": self._html(number)
+            if issue["is_pull"]
+            else f"http://127.0.0.1:{self.port}/{self.full_name}/issues/{number}",
             "number": number,
             "state": issue["state"],
             "state_reason": None,

@@ -79,6 +79,7 @@ def test_one_dashboard_opened_then_edited_in_place_even_with_the_ledger_lost(wor
     assert len(proposed(report)) == 2 and len(report["waiting"]) == 1
     issue = dashboard(world)
     assert issue["title"] == words.TITLE and issue["user"] == fake.bot
+    assert report["dashboard"] == f"http://127.0.0.1:{fake.port}/acme/app/issues/{issue['number']}"
     body = issue["body"]
     opened = section(body, "Open pull requests")
     assert "(2 of at most 2)" in body
@@ -206,6 +207,27 @@ def test_a_waiting_proposal_ticked_first_opens_next_run_before_the_rest(world):
     assert "(2 of at most 1)" in body and "- [x]" not in body
     assert [w["principle"] for w in report["waiting"]] != [last["principle"]]
     assert not proposed(world.sweep(**env))  # the cap holds again once it was honoured
+
+
+def test_a_tick_made_while_a_sweep_runs_is_kept_for_the_next_run(world):
+    fake = world.fake
+    env = {"GC_BOT_MAX_OPEN_PRS": "1"}
+    report = world.sweep(**env)
+    last = report["waiting"][-1]
+    fake.close(fake.pulls("open")[0]["number"])  # a slot frees: the next sweep opens one PR
+    number = dashboard(world)["number"]
+    box = f"<!-- gc-bot:first {last['id']} -->"
+    fake.on("POST", r"/pulls$", lambda request: fake.tick(number, "carol", box))
+    done = world.gc_bot("sweep", **env)
+    assert done.returncode == 0, done.stderr
+    assert f"dashboard: http://127.0.0.1:{fake.port}/acme/app/issues/{number}" in done.stdout
+    assert "1 more proposal(s) wait for a free slot" in done.stdout
+    assert f"- [x] {box}" in dashboard(world)["body"]  # not honoured yet, so not unticked
+    assert records(world, "prioritise") == []
+    sync(world, **env)
+    [prioritise] = records(world, "prioritise")
+    assert prioritise["who"] == "carol" and prioritise["proposal"] == last["id"]
+    assert "- [x]" not in dashboard(world)["body"]
 
 
 def test_a_tick_is_trusted_when_github_will_not_tell_who_ticked(world):

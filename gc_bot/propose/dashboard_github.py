@@ -139,16 +139,18 @@ class Dashboard:
         return write_association(self.forge, login, self._access) != "NONE"
 
     # -- writing it ------------------------------------------------------------------------
-    def update(self, waiting: list[Waiting] | None) -> None:
-        """Edit the dashboard in place (or open it, the first time); a failure is a warning."""
+    def update(self, waiting: list[Waiting] | None) -> str | None:
+        """Edit the dashboard in place (or open it, the first time); its address, or None and
+        a warning when GitHub refused."""
         try:
-            self._update(waiting)
+            return self._update(waiting)
         except GitHubError as error:
             logger.warning(
                 "the dashboard issue was not updated (%s); the job needs `issues: write`", error
             )
+            return None
 
-    def _update(self, waiting: list[Waiting] | None) -> None:
+    def _update(self, waiting: list[Waiting] | None) -> str:
         forge, config = self.forge, self.forge.config
         issue = self.find()  # read again: a tick made since the sync is kept for the next run
         body = issue.body if issue is not None else ""
@@ -169,10 +171,11 @@ class Dashboard:
         with api_errors(forge.target, "writing the dashboard issue"):
             if issue is None:
                 self._ensure_label()
-                created = forge.repo.create_issue(title=words.TITLE, body=text, labels=[LABEL])
-                self.number = created.number
+                issue = forge.repo.create_issue(title=words.TITLE, body=text, labels=[LABEL])
+                self.number = issue.number
             elif text != body:
                 issue.edit(body=text)
+        return issue.html_url
 
     def _ensure_label(self) -> None:
         import github

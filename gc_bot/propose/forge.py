@@ -94,8 +94,9 @@ class Forge(Protocol):
         """After the ledger was written: make it reach the next run (push it, for a remote)."""
         ...
 
-    def update_dashboard(self, report: Any) -> None:
-        """After the ledger was shared: show the run where people look (a no-op for local)."""
+    def update_dashboard(self, report: Any) -> str | None:
+        """After the ledger was shared: show the run where people look; returns its address
+        (None: the forge keeps no dashboard, as local)."""
         ...
 
 

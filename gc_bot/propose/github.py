@@ -237,14 +237,14 @@ class GitHubForge:
             self._dashboard = Dashboard(self)
         return self._dashboard
 
-    def update_dashboard(self, report: Any) -> None:
+    def update_dashboard(self, report: Any) -> str | None:
         """Edit the dashboard issue in place after the ledger was shared (`dashboard = false`:
         never); a sweep's report says what waits, a sync keeps what the last sweep said."""
         if not self.config.dashboard:
-            return
+            return None
         from gc_bot.propose.dashboard_github import waiting_of
 
-        self.dashboard.update(None if report is None else waiting_of(report.waiting))
+        return self.dashboard.update(None if report is None else waiting_of(report.waiting))
 
     # -- the pull request's words ------------------------------------------------------------
     def _title(self, change: Change) -> str:

@@ -84,6 +84,6 @@ class LocalForge:
         """The local ledger is already where the next local run reads it."""
         return None
 
-    def update_dashboard(self, report: object) -> None:
+    def update_dashboard(self, report: object) -> str | None:
         """The local forge has no dashboard: `gc-bot report` is where a local team looks."""
         return None
