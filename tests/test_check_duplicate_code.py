@@ -208,3 +208,138 @@ def test_the_shards_union_equals_one_scan(tmp_path, principles):
     parts = [found(scan(root, principles, shard=Shard(i, 3))) for i in (1, 2, 3)]
     assert sorted(f for part in parts for f in part) == whole
     assert all(len(part) < len(whole) for part in parts)
+
+
+def test_the_original_is_the_copy_that_the_rest_of_the_repository_imports(tmp_path, principles):
+    # `addons/` sorts first, but `zcore` is what the other modules import: the lower layer. The
+    # copy in the leaf is the one to go, so no core module is told to import from an add-on.
+    files = {
+        "addons/extra.py": "from zcore import base\n\n\n" + RENAMED,
+        "zcore/__init__.py": "",
+        "zcore/base.py": TOTAL,
+        "app/views.py": "from zcore.base import order_total\n",
+        "app/jobs.py": "from zcore import base\n",
+    }
+    result = scan(make(tmp_path / "repo", files), principles)
+    assert found(result) == [
+        ("addons/extra.py", 7, "same body as `order_total` at zcore/base.py:1"),
+    ]
+
+
+def test_configured_layers_decide_the_original_before_imports_do(tmp_path, principles):
+    # respect-layers lists `addons` below `zcore`: the team's architecture wins over the counts.
+    files = {
+        "addons/extra.py": RENAMED,
+        "zcore/base.py": TOTAL,
+        "app/views.py": "from zcore.base import order_total\n",
+        "app/jobs.py": "from zcore import base\n",
+    }
+    root = make(tmp_path / "repo", files)
+    layers = next(p for p in load_principles(STARTER_DIR) if p.id == "respect-layers")
+    detect = layers.detect.model_copy(update={"options": {"layers": ["addons", "zcore"]}})
+    both = PrincipleSet((*principles, layers.model_copy(update={"detect": detect})), STARTER_DIR)
+    duplicates = [f for f in scan(root, both).findings if f.principle == "no-duplicate-code"]
+    assert [(f.path, f.message) for f in duplicates] == [
+        ("zcore/base.py", "same body as `invoice_amount` at addons/extra.py:4"),
+    ]
+
+
+TYPED = """\
+class {name}:
+    def rows(self, size: int | None = None) -> list[{row}]:
+        getter = self._getter
+        found = []
+        while True:
+            part = getter(self, size)
+            if part:
+                found.append(part)
+            else:
+                break
+        return found
+"""
+
+
+@pytest.mark.parametrize(
+    ("second", "types", "reported"),
+    [
+        ("Maps", ("Row", "Map"), False),  # typed twins: each class declares its own rows
+        ("More", ("Row", "Row"), True),  # the same types: a copy
+        ("Maps", None, True),  # no annotations: a copy
+    ],
+)
+def test_typed_twins_are_left_alone_but_plain_copies_are_not(
+    tmp_path, principles, second, types, reported
+):
+    first_type, second_type = types or ("Row", "Row")
+    text = (
+        TYPED.format(name="Rows", row=first_type)
+        + "\n\n"
+        + TYPED.format(name=second, row=second_type)
+    )
+    if types is None:
+        text = text.replace(": int | None", "").replace(" -> list[Row]", "")
+    result = scan(make(tmp_path / "repo", {"rows.py": text}), principles)
+    assert [line for _, line, _ in found(result)] == ([15] if reported else [])
+
+
+def test_two_methods_of_one_class_are_copies_whatever_their_annotations(tmp_path, principles):
+    # `values` and `items` building the same dict: one helper, not two typed declarations.
+    text = (
+        TYPED.format(name="Rows", row="Row")
+        .replace(
+            "        return found\n",
+            "        return found\n\n" + TYPED.format(name="X", row="Map").split("\n", 1)[1],
+        )
+        .replace(
+            "    def rows(self, size: int | None = None) -> list[Map]",
+            "    def maps(self, size: int | None = None) -> list[Map]",
+        )
+    )
+    result = scan(make(tmp_path / "repo", {"rows.py": text}), principles)
+    assert [message for _, _, message in found(result)] == ["same body as `Rows.rows` at rows.py:2"]
+
+
+def test_module_level_functions_are_copies_whatever_their_annotations(tmp_path, principles):
+    typed = TOTAL.replace("(items, rate)", "(items: list[Item], rate: float)")
+    other = RENAMED.replace("(lines, tax)", "(lines: list[Line], tax: float)")
+    result = scan(make(tmp_path / "repo", {"a.py": typed, "b.py": other}), principles)
+    assert [path for path, _, _ in found(result)] == ["b.py"]
+
+
+READONLY = """\
+def get_readonly(connection):
+    cursor = connection.cursor()
+    try:
+        cursor.execute("show transaction_read_only")
+        value = cursor.fetchone()[0]
+    finally:
+        cursor.close()
+    if value not in ("on", "off"):
+        raise ValueError("unexpected read-only setting %r" % value)
+    return value == "on"
+"""
+
+
+def test_copies_over_other_sql_are_variants_but_reworded_messages_are_copies(tmp_path, principles):
+    sql = READONLY.replace("readonly", "deferrable").replace("read_only", "deferrable")
+    message = READONLY.replace("readonly", "readonly_again").replace("unexpected", "odd")
+    files = {"a.py": READONLY, "b.py": sql.replace("unexpected read-only", "unexpected")}
+    assert found(scan(make(tmp_path / "sql", files), principles)) == []
+    files = {"a.py": READONLY, "b.py": message}
+    assert [path for path, _, _ in found(scan(make(tmp_path / "message", files), principles))] == [
+        "b.py"
+    ]
+
+
+def test_one_module_of_two_independent_backends_is_a_variant_not_a_copy(tmp_path, principles):
+    variants = {"backends/oracle/provision.py": TOTAL, "backends/mssql/provision.py": RENAMED}
+    assert found(scan(make(tmp_path / "variants", variants), principles)) == []
+    # The same copy between modules of other names, or between backends that import each
+    # other, is reported.
+    renamed = {"backends/oracle/provision.py": TOTAL, "backends/mssql/setup.py": RENAMED}
+    coupled = {
+        "backends/oracle/provision.py": "from backends.mssql import provision\n\n\n" + TOTAL,
+        "backends/mssql/provision.py": RENAMED,
+    }
+    for name, files in (("renamed", renamed), ("coupled", coupled)):
+        assert len(found(scan(make(tmp_path / name, files), principles))) == 1, name

@@ -234,3 +234,71 @@ def test_finding_spans_the_whole_function(tmp_path):
     finding = next(f for f in scan(root, principle()).findings if f.line == 10)
     assert (finding.column, finding.end_line) == (1, 12)
     assert finding.severity == "warning" and finding.rule == "passthrough-wrapper"
+
+
+API = '''\
+import copyreg
+
+
+def build_decorator(middleware):
+    return middleware
+
+
+def decorator_with_args(middleware):
+    """Like `build_decorator`, but the decorator takes the middleware's arguments.
+
+    Use like::
+
+        cache_page = decorator_with_args(CacheMiddleware)
+    """
+    return build_decorator(middleware)
+
+
+def undocumented(middleware):
+    return build_decorator(middleware)
+
+
+def labelled(middleware):
+    """Build the decorator."""
+    return build_decorator(middleware)
+
+
+def restated(middleware):
+    # call build_decorator
+    return build_decorator(middleware)
+
+
+def pragma(middleware):  # noqa: D103
+    return build_decorator(middleware)
+
+
+def _unreduce(state):
+    return Path.restore(state)
+
+
+def _unpickle(state):
+    return Path.restore(state)
+
+
+def _rebuild(state):
+    return Path.restore(state)
+
+
+class Path:
+    def __reduce__(self):
+        return _unreduce, (self.state,)
+
+
+copyreg.pickle(Path, lambda path: (_rebuild, (path.state,)))
+'''
+
+
+def test_documented_api_and_pickle_entry_points_stay_but_their_sloppy_twins_do_not(tmp_path):
+    root = make_repo(tmp_path / "repo", {"shop/api.py": API})
+    assert [message.split("`")[1] for _, _, message in findings(root)] == [
+        "undocumented",  # public over public, but nothing documents it as API
+        "labelled",  # a one-line docstring is a label
+        "restated",  # the comment only says what the call says
+        "pragma",  # a tool directive explains nothing
+        "_unpickle",  # no `__reduce__` or `copyreg` names it
+    ]

@@ -144,3 +144,25 @@ def test_the_same_comment_twice_is_found_at_each_place(tmp_path):
     """
     root = make_repo(tmp_path / "repo", {"app/twice.py": code})
     assert [line for line, _, _ in findings(root)] == [5]
+
+
+def test_an_alternative_left_as_code_is_not_a_restatement(tmp_path):
+    # `# return a is b` above `return a.compare(b)` is the old code parked, not a paraphrase;
+    # prose that restates, or the same statement again, is still flagged.
+    text = """\
+def same(a, b):
+    # return a is b
+    return a.compare(b)
+
+
+def result(value):
+    # return value
+    return value
+
+
+def fail(error):
+    # raise error
+    raise error
+"""
+    root = make_repo(tmp_path / "repo", {"app/alternatives.py": text})
+    assert [line for line, _, _ in findings(root)] == [7, 12]

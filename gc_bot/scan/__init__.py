@@ -351,6 +351,8 @@ def _cross_file_findings(principles: PrincipleSet, files: list[_File], reported)
         check = get_check(p.detect.check, team)
         facts = {f.path: f.entry["facts"][p.id] for f in files if p.id in f.entry.get("facts", {})}
         options = parse_options(p.detect.check, p.detect.options, team)
+        if getattr(options, "layers", None) == []:  # duplicate-code: respect-layers' layers
+            options = options.model_copy(update={"layers": _configured_layers(principles)})
         for path, hits in check.combine(facts, options).items():
             f = by_path.get(path)
             if f is None or not reported(f) or not p.applies_to(f.repo_path):
@@ -362,6 +364,14 @@ def _cross_file_findings(principles: PrincipleSet, files: list[_File], reported)
                     )
                 )
     return found
+
+
+def _configured_layers(principles: PrincipleSet) -> list:
+    """The layers the team wrote down for `respect-layers` (its check, whatever its id)."""
+    for p in principles:
+        if p.detect.check == "layer-boundaries" and p.detect.options.get("layers"):
+            return list(p.detect.options["layers"])
+    return []
 
 
 def _finding(

@@ -2,8 +2,28 @@
 
 Per file (`run`), every function or method whose body (docstring aside) holds at least
 `min_lines` statements gets a fingerprint of its normalised body; across files (`combine`),
-functions that share a fingerprint are copies, and each copy after the first (by path, then
-line) is reported with the location of the first.
+functions that share a fingerprint are copies, and each copy but the original is reported
+with the original's location.
+
+Which copy is the original: the one in the lower layer, so that the fix never has a lower
+module import from a higher one (core code told to import from an extension, a base type from
+one database backend). With `layers` (the same list as `respect-layers`; a scan fills it from
+that principle when this one sets none), the copy in the lowest listed layer; otherwise, and
+among copies in one layer, the module that more of the repository's other modules import (a
+foundation, not a leaf), then the one that imports fewer of them, then path and line order.
+
+Per-backend variants are not copies: the same module of two sibling packages that import
+nothing of each other (`dialects/oracle/provision.py` and `dialects/mssql/provision.py`) are
+parallel implementations of one interface, each free to change on its own; sharing a body
+would tie one backend to another. Copies in differently named modules, in one package, or in
+packages that import each other are reported.
+
+Typed twins are not copies: one method written in two classes with the same body while the
+signatures' annotations differ (`partitions` of each result class, typed for its own rows; a
+sync and an async client `__init__` taking their own transport types) gives each class its
+own types, and a shared body would have to give them up. Such methods without annotations or
+with the same ones, two differently named methods (`Headers.items` and `Headers.values`), and
+module-level functions are reported whatever their annotations.
 
 What "the same" means:
 
@@ -15,8 +35,13 @@ What "the same" means:
   methods that each copy two *different* attributes are the same shape doing different
   work, while `mail_managers` differing from `mail_admins` only in `settings.MANAGERS` is a
   copy; the message lists those differences when there are three or fewer;
-- literals (strings, numbers) match any literal; keywords, operators, `None`, `True` and
-  `False` must be the same;
+- literals (strings, numbers) match any literal for the fingerprint; keywords, operators,
+  `None`, `True` and `False` must be the same. Then the strings that do the work must be the
+  same too: two bodies that differ in SQL, a template or a key (`"show transaction_read_only"`
+  against `"show transaction_deferrable"`, `"'%s'"` against `"N'%s'"`) are one shape over
+  other data, often an override that exists for that string; the text of an exception, a log
+  line or a translatable string is a message, and copies that only word those differently
+  are still copies;
 - layout is ignored (whitespace, line breaks inside brackets, comments, quotes, trailing
   commas), but the nesting of statements is not (a statement inside an `if` differs from the
   same statement after it); parentheses are kept, so `x = (a\n + b)` differs from
@@ -50,6 +75,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from gc_bot.scan.checks import Check, FileResult, Hit, register
+from gc_bot.scan.checks.layer_boundaries import LayerOptions, module_of
 from gc_bot.scan.parsed import ParsedFile
 
 _KEYWORDS = frozenset(keyword.kwlist)
@@ -78,6 +104,9 @@ _PLAIN = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Pass, ast.Retu
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     min_lines: int = Field(default=6, ge=1, description="statements in a body, docstring aside")
+    layers: list[str | list[str]] = Field(
+        default_factory=list, description="module prefixes, lowest layer first (respect-layers)"
+    )
     max_renamed: float = Field(
         default=0.34,
         ge=0,
@@ -93,23 +122,37 @@ class DuplicateCode(Check):
     cross_file = True
 
     def run(self, source: ParsedFile, options: Options) -> FileResult:
-        return FileResult(facts=function_fingerprints(source, options.min_lines))
+        functions = function_fingerprints(source, options.min_lines)
+        return FileResult(facts={"functions": functions, "imports": imported_modules(source)})
 
     def combine(self, facts: Mapping[str, Any], options: Options) -> dict[str, list[Hit]]:
         groups: dict[str, list[tuple[str, list]]] = defaultdict(list)
-        for path, functions in facts.items():
-            for function in functions:
+        for path, entry in facts.items():
+            for function in entry["functions"] if isinstance(entry, dict) else entry:
                 groups[function[0]].append((path, function))
+        groups = {key: copies for key, copies in groups.items() if len(copies) > 1}
+        if not groups:
+            return {}
+        rank = _Ranking(facts, options.layers)
         hits: dict[str, list[Hit]] = defaultdict(list)
         for copies in groups.values():
-            if len(copies) < 2:
-                continue
-            copies.sort(key=lambda c: (c[0], c[1][2]))
-            originals: list[tuple[str, str, int, list[str]]] = []
-            for path, (_, qualified, line, column, end_line, end_column, names) in copies:
+            copies.sort(key=lambda c: (rank.of(c[0]), c[0], c[1][2]))
+            originals: list[tuple[str, str, int, list[str], str, str]] = []
+            for path, function in copies:
+                _, qualified, line, column, end_line, end_column, names = function[:7]
+                types, literals = function[7:9] if len(function) > 8 else ("", "")
                 names = names.split(" ") if names else []
                 outside = sum(1 for name in names if name[0] != "*")
-                for first_path, first_name, first_line, first_names in originals:
+                for original in originals:
+                    first_path, first_name, first_line, first_names, first_types, first_literals = (
+                        original
+                    )
+                    if types != first_types and _same_method(qualified, first_name):
+                        continue  # typed twins: one method declared in two classes for two types
+                    if literals != first_literals:
+                        continue  # the same code over other SQL, templates or keys: variants
+                    if rank.independent(path, first_path):
+                        continue  # one plugin's variant of another's: neither may import it
                     # A renamed parameter or local is a free choice; a different global,
                     # attribute or callee is different work.
                     foreign = [
@@ -123,8 +166,99 @@ class DuplicateCode(Check):
                         hits[path].append(Hit(line, column, end_line, end_column, message))
                         break
                 else:
-                    originals.append((path, qualified, line, names))
+                    originals.append((path, qualified, line, names, types, literals))
         return {path: _outermost(found) for path, found in hits.items()}
+
+
+def _same_method(name: str, other: str) -> bool:
+    """Methods of the same name in two classes (`Rows.partitions`, `Maps.partitions`)."""
+    if "." not in name or "." not in other:
+        return False
+    return name.rsplit(".", 1)[1] == other.rsplit(".", 1)[1]
+
+
+class _Ranking:
+    """Lower layers first: configured layers, then modules imported by more, importing fewer."""
+
+    def __init__(self, facts: Mapping[str, Any], layers: list[str | list[str]]) -> None:
+        self.modules = {path: module_of(path)[0] for path in facts}
+        by_suffix: dict[str, set[str]] = defaultdict(set)
+        for path, module in self.modules.items():
+            parts = module.split(".")
+            for start in range(len(parts)):
+                by_suffix[".".join(parts[start:])].add(path)
+        self.importers: dict[str, set[str]] = defaultdict(set)
+        self.imports: dict[str, int] = {}
+        for path, entry in facts.items():
+            targets = set()
+            for target in entry.get("imports", ()) if isinstance(entry, dict) else ():
+                for candidate in (target, target.rpartition(".")[0]):
+                    found = by_suffix.get(candidate, ())
+                    if len(found) == 1:
+                        targets |= found - {path}
+                        break
+            self.imports[path] = len(targets)
+            for target in targets:
+                self.importers[target].add(path)
+        self.prefixes = LayerOptions(layers=layers).prefixes() if layers else []
+        self.package_edges = {
+            (_folder(path), _folder(target))
+            for target, importers in self.importers.items()
+            for path in importers
+        }
+
+    def independent(self, path: str, other: str) -> bool:
+        """The same module of two sibling packages that import nothing of each other.
+
+        `dialects/oracle/provision.py` and `dialects/mssql/provision.py`: parallel packages
+        (backends, plugins) implementing one interface, each free to change on its own.
+        """
+        mine, theirs = _folder(path), _folder(other)
+        if mine == theirs or path.rpartition("/")[2] != other.rpartition("/")[2]:
+            return False
+        if not mine or not theirs or _folder(mine) != _folder(theirs):
+            return False
+        edges = self.package_edges
+        return (mine, theirs) not in edges and (theirs, mine) not in edges
+
+    def of(self, path: str) -> tuple[int, int, int]:
+        layer = len(self.prefixes)
+        module = self.modules.get(path, "")
+        for prefix, index in self.prefixes:
+            if module == prefix or module.startswith(prefix + "."):
+                layer = index
+                break
+        return layer, -len(self.importers.get(path, ())), self.imports.get(path, 0)
+
+
+def _folder(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def imported_modules(source: ParsedFile) -> list[str]:
+    """The modules a file imports (`from a import b` as `a.b`), relative imports resolved."""
+    tree = python_ast(source)
+    if tree is None:
+        return []
+    module, is_package = module_of(source.path)
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    found: set[str] = set()
+    pending = [tree.body]
+    while pending:
+        for node in pending.pop():
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    if node.level - 1 > len(package):
+                        continue
+                    parent = package[: len(package) - (node.level - 1)]
+                    base = ".".join([*parent, base] if base else parent)
+                found.update(f"{base}.{a.name}" if base else a.name for a in node.names)
+            else:
+                pending.extend(child_blocks(node))
+    return sorted(found)
 
 
 def _renaming(renamed: list[tuple[str, str]]) -> str:
@@ -213,7 +347,7 @@ def character_column(line: str, byte_offset: int) -> int:
 
 
 def function_fingerprints(source: ParsedFile, min_lines: int) -> list[list]:
-    """[fingerprint, qualified name, line, column, end line, end column, size] per function."""
+    """[fingerprint, qualified name, line, column, end line, end column, names, annotations]."""
     if source.is_stub:
         return []
     tree = python_ast(source)
@@ -255,7 +389,58 @@ def _add(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str, lines, found: 
         end_line = node.end_lineno or node.lineno
         column = character_column(lines[node.lineno - 1], node.col_offset) + 1
         end_column = character_column(lines[end_line - 1], node.end_col_offset or 0) + 1
-        found.append([fingerprint, name, node.lineno, column, end_line, end_column, names])
+        found.append(
+            [
+                *(fingerprint, name, node.lineno, column, end_line, end_column, names),
+                *(_types(node), _work_literals(node)),
+            ]
+        )
+
+
+_MESSAGE_CALLS = frozenset(
+    ("debug", "info", "warning", "warn", "error", "exception", "critical", "log", "gettext")
+)
+
+
+def _work_literals(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """A digest of the body's strings that do its work, messages aside ("" if none).
+
+    SQL, templates, keys and formats are the work (`"REGEXP_LIKE(%s, %s)"` against
+    `"%s ~ %s"`); the text of an exception or a log line, or a translatable string, is a
+    message: two copies that only word their errors differently are still copies.
+    """
+    body = node.body[1:] if node.body and _is_docstring(node.body[0]) else node.body
+    found: list[str] = []
+    pending: list[tuple[ast.AST, bool]] = [(statement, False) for statement in body]
+    while pending:
+        current, message = pending.pop()
+        if isinstance(current, ast.Constant):
+            if isinstance(current.value, str | bytes) and not message:
+                found.append(repr(current.value))
+            continue
+        if isinstance(current, ast.Raise) or (
+            isinstance(current, ast.Call) and _is_message_call(current.func)
+        ):
+            message = True
+        pending.extend((child, message) for child in ast.iter_child_nodes(current))
+    if not found:
+        return ""
+    return hashlib.blake2b("\0".join(sorted(found)).encode(), digest_size=8).hexdigest()
+
+
+def _is_message_call(func: ast.expr) -> bool:
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in _MESSAGE_CALLS or name == "_" or name.endswith(("Error", "Exception", "Warning"))
+
+
+def _types(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The signature's annotations (what a typed twin declares differently), "" without any."""
+    args = node.args
+    params = (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg)
+    notes = [a.annotation for a in params if a is not None and a.annotation is not None]
+    if node.returns is not None:
+        notes.append(node.returns)
+    return " ".join(ast.unparse(note) for note in notes)
 
 
 def _structure(body: list[ast.stmt], depth: int, out: list[str]) -> None:

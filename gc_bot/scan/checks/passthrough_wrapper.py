@@ -33,8 +33,15 @@ Not flagged, because the wrapper does something or may exist on purpose:
 - functions nested in functions (closures bind late, on purpose) or defined under `if`/`try`
   (compatibility shims);
 - a callee that is one of the parameters (`def apply(f, x): return f(x)`);
-- a body or docstring that explains itself: any comment, or a docstring that mentions
-  compatibility, deprecation or an alias.
+- a body or docstring that explains itself: a comment that says more than the line it sits
+  on (a comment that only restates the call, by `redundant-comment`'s test, or a pragma such
+  as `# noqa` explains nothing), or a docstring that mentions compatibility, deprecation or
+  an alias;
+- a documented public function over another public one: both names are the package's API, and
+  a docstring of more than one line (usage, parameters) says this one is meant to be called
+  (`decorator_from_middleware_with_args`); a one-line docstring is a label, not documentation;
+- a function that a `__reduce__`/`__reduce_ex__` method or `copyreg.pickle` names: pickles
+  store it by its module-level name, so it must stay even though it only forwards.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ import libcst as cst
 
 from gc_bot.scan.checks import Check, FileResult, Hit, register
 from gc_bot.scan.checks.function_size import DefLines
+from gc_bot.scan.checks.redundant_comment import comment_words, is_pragma, restates
 from gc_bot.scan.parsed import ParsedFile
 
 _PLAIN_DECORATORS = {"staticmethod", "classmethod", "override"}
@@ -52,6 +60,8 @@ _EXPLAINED = re.compile(
     r"compat|deprecat|alias|backward|legacy|public api|re-?export", re.IGNORECASE
 )
 _EMPTY_MODULE = cst.Module(body=[])
+_IDENTIFIER = re.compile(r"\w+")
+_PICKLING = re.compile(r"__reduce(?:_ex)?__|copyreg")
 
 
 @register
@@ -91,6 +101,31 @@ class _ModuleScope:
                         targets = [small.target]
                     self.variables.update(t.value for t in targets if isinstance(t, cst.Name))
         self.functions -= self.variables  # rebound later: not a plain function any more
+        self.pickled = _pickled_names(module)
+
+
+def _pickled_names(module: cst.Module) -> set[str]:
+    """Names in `__reduce__`/`__reduce_ex__` methods and `copyreg.pickle(...)` lines."""
+    code = module.code
+    if not _PICKLING.search(code):
+        return set()
+    names: set[str] = set()
+    for line in code.splitlines():
+        if "copyreg" in line:
+            names.update(_IDENTIFIER.findall(line))
+    pending = list(module.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.ClassDef):
+            pending.extend(node.body.body if isinstance(node.body, cst.IndentedBlock) else ())
+        elif isinstance(node, cst.FunctionDef) and node.name.value in (
+            "__reduce__",
+            "__reduce_ex__",
+        ):
+            names.update(_IDENTIFIER.findall(_EMPTY_MODULE.code_for_node(node.body)))
+        elif isinstance(node, cst.If | cst.Try):
+            pending.extend(node.body.body if isinstance(node.body, cst.IndentedBlock) else ())
+    return names
 
 
 def _passthrough(
@@ -126,13 +161,17 @@ def _passthrough(
     if not returned or not (positional or keyword_only or star or double_star):
         return None
     callee = _dotted(call.func)
-    if callee is None or callee == name or name in scope.overloaded:
+    if callee is None or callee == name or name in scope.overloaded or name in scope.pickled:
         return None
     root = callee.split(".")[0]
     if root in {*positional, *keyword_only, star, double_star} or root in scope.variables:
         return None
     if not (callee in scope.functions or name.startswith("_")):
         return None
+    if not name.startswith("_") and not callee.rsplit(".", 1)[-1].startswith("_"):
+        docstring = function.get_docstring(clean=True) or ""
+        if "\n" in docstring.strip():
+            return None  # documented public API over public API: two names users call
     if not _forwards(call, positional, star, keyword_only, double_star):
         return None
     return f"`{name}` only passes its arguments on to `{callee}`; call `{callee}` directly"
@@ -152,22 +191,22 @@ def _decorator_names(function: cst.FunctionDef) -> set[str] | None:
 def _body(function: cst.FunctionDef) -> list[cst.BaseSmallStatement] | None:
     """The body's small statements without the docstring; None if it is more than that or explains itself."""
     body = function.body
+    comments: list[cst.Comment | None] = []
     if isinstance(body, cst.SimpleStatementSuite):
         small = list(body.body)
-        if body.trailing_whitespace.comment:
-            return None
+        comments.append(body.trailing_whitespace.comment)
     else:
-        if body.header.comment or any(line.comment for line in body.footer):
-            return None
+        comments += [body.header.comment, *(line.comment for line in body.footer)]
         small = []
         for statement in body.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 return None
-            if statement.trailing_whitespace.comment or any(
-                line.comment for line in statement.leading_lines
-            ):
-                return None
+            comments.append(statement.trailing_whitespace.comment)
+            comments += [line.comment for line in statement.leading_lines]
             small += statement.body
+    said = " ".join(_EMPTY_MODULE.code_for_node(s) for s in small)
+    if any(c is not None and _explains(c.value, said) for c in comments):
+        return None
     if (
         small
         and isinstance(small[0], cst.Expr)
@@ -177,6 +216,14 @@ def _body(function: cst.FunctionDef) -> list[cst.BaseSmallStatement] | None:
         if _EXPLAINED.search(_EMPTY_MODULE.code_for_node(docstring)):
             return None
     return small
+
+
+def _explains(comment: str, code: str) -> bool:
+    """Whether a comment says why: not a pragma, and not a restatement of the code."""
+    if is_pragma(comment):
+        return False
+    words = comment_words(comment)
+    return words is None or not restates(words, code)
 
 
 def _call_of(statement: cst.BaseSmallStatement) -> tuple[cst.Call | None, bool]:

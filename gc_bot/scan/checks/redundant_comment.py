@@ -20,8 +20,9 @@ Precision comes first; these are never flagged:
 - pragmas and tool directives (`noqa`, `type:`, `pylint:`, `pyright:`, `mypy:`, `gc-bot:`,
   `fmt:`, `isort:`, `pragma`, `nosec`, coding lines);
 - section headers (runs of `-`, `=`, `#` or `*`, ALL CAPS, a trailing colon);
-- comments that look like code (with `=`, brackets or a call: commented-out code is another
-  principle's business);
+- comments that look like code (with `=`, brackets or a call, or a statement that compares
+  or computes, such as `# return a is b` above `return a.compare(b)`: an alternative left
+  commented out is another principle's business, not a restatement);
 - the first comment of an `if`/`elif`/`else`, `except` or `case` block: it usually says
   what the branch's condition means (`elif ch == ":":` / `# Non-capturing group`);
 - comments outside functions (at module and class level they document settings and
@@ -32,6 +33,7 @@ Precision comes first; these are never flagged:
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
@@ -149,8 +151,10 @@ class RedundantComment(Check):
             if not words:
                 continue
             head = _first_line(node)
-            if head is None or not restates(
-                words, head, compound=not isinstance(node, cst.SimpleStatementLine)
+            if (
+                head is None
+                or _other_code(comment.value, head)
+                or not restates(words, head, compound=not isinstance(node, cst.SimpleStatementLine))
             ):
                 continue
             line = _find_line(source, comment.value, head)
@@ -163,6 +167,11 @@ class RedundantComment(Check):
             )
             hits.append(Hit(line, column, line, len(text) + 1, message))
         return FileResult(hits)
+
+
+def is_pragma(comment: str) -> bool:
+    """A tool directive (`# noqa`, `# type: ignore`...), not a remark for people."""
+    return bool(_PRAGMA.search(comment.lstrip("#").strip()))
 
 
 def comment_words(comment: str) -> list[str] | None:
@@ -194,6 +203,21 @@ def comment_words(comment: str) -> list[str] | None:
         return None
     content = [w for w in lowered if w not in _FILLER]
     return content if len(content) >= 2 else None  # one word is a label, not a restatement
+
+
+def _other_code(comment: str, head: str) -> bool:
+    """A comment that is a statement comparing or computing, other than the line below it."""
+    text = comment.lstrip("#").strip()
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    if not any(isinstance(node, ast.Compare | ast.BinOp) for node in ast.walk(tree)):
+        return False
+    try:
+        return ast.dump(tree) != ast.dump(ast.parse(head.strip()))
+    except (SyntaxError, ValueError):
+        return True
 
 
 def restates(words: list[str], code: str, *, compound: bool = False) -> bool:
