@@ -70,7 +70,7 @@ def test_a_renamed_copy_in_another_file_names_the_original(tmp_path, principles)
         ("shop/orders.py", 1, "same body as `invoice_amount` at billing/invoices.py:4"),
     ]
     (finding,) = result.findings
-    assert (finding.end_line, finding.rule, finding.severity) == (9, "duplicate-code", "warning")
+    assert (finding.end_line, finding.rule, finding.severity) == (9, "duplicate-code", "info")
 
 
 def test_every_later_copy_points_at_the_first(tmp_path, principles):
@@ -223,6 +223,21 @@ def test_the_original_is_the_copy_that_the_rest_of_the_repository_imports(tmp_pa
     result = scan(make(tmp_path / "repo", files), principles)
     assert found(result) == [
         ("addons/extra.py", 7, "same body as `order_total` at zcore/base.py:1"),
+    ]
+
+
+def test_packages_naming_their_submodules_do_not_make_them_foundations(tmp_path, principles):
+    # Two `__init__`s register `addons.extra`; one real module uses `zcore.base`.
+    files = {
+        "addons/__init__.py": "from . import extra\n",
+        "addons/extra.py": RENAMED,
+        "plugins/__init__.py": "from addons.extra import invoice_amount\n",
+        "zcore/base.py": TOTAL,
+        "app/views.py": "from zcore.base import order_total\n",
+    }
+    result = scan(make(tmp_path / "repo", files), principles)
+    assert [(path, message) for path, _, message in found(result)] == [
+        ("addons/extra.py", "same body as `order_total` at zcore/base.py:1"),
     ]
 
 

@@ -10,7 +10,8 @@ module import from a higher one (core code told to import from an extension, a b
 one database backend). With `layers` (the same list as `respect-layers`; a scan fills it from
 that principle when this one sets none), the copy in the lowest listed layer; otherwise, and
 among copies in one layer, the module that more of the repository's other modules import (a
-foundation, not a leaf), then the one that imports fewer of them, then path and line order.
+foundation, not a leaf; a package's `__init__` importing its submodules does not count), then
+the one that imports fewer of them, then path and line order.
 
 Per-backend variants are not copies: the same module of two sibling packages that import
 nothing of each other (`dialects/oracle/provision.py` and `dialects/mssql/provision.py`) are
@@ -198,6 +199,8 @@ class _Ranking:
                         targets |= found - {path}
                         break
             self.imports[path] = len(targets)
+            if path.endswith("__init__.py"):
+                continue  # a package naming its submodules registers them; it does not use them
             for target in targets:
                 self.importers[target].add(path)
         self.prefixes = LayerOptions(layers=layers).prefixes() if layers else []
@@ -249,16 +252,20 @@ def imported_modules(source: ParsedFile) -> list[str]:
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    if node.level - 1 > len(package):
-                        continue
-                    parent = package[: len(package) - (node.level - 1)]
-                    base = ".".join([*parent, base] if base else parent)
-                found.update(f"{base}.{a.name}" if base else a.name for a in node.names)
+                found.update(_imported_from(node, package))
             else:
                 pending.extend(child_blocks(node))
     return sorted(found)
+
+
+def _imported_from(node: ast.ImportFrom, package: list[str]) -> list[str]:
+    base = node.module or ""
+    if node.level:
+        if node.level - 1 > len(package):
+            return []  # beyond the top: not a module of this repository
+        parent = package[: len(package) - (node.level - 1)]
+        base = ".".join([*parent, base] if base else parent)
+    return [f"{base}.{alias.name}" if base else alias.name for alias in node.names]
 
 
 def _renaming(renamed: list[tuple[str, str]]) -> str:

@@ -26,8 +26,9 @@ Not flagged, because the wrapper does something or may exist on purpose:
   call time, patched in tests);
 - any decorator other than `staticmethod`, `classmethod` and `override` (`@property`,
   `@overload`, `@cached_property`, `@receiver(...)`, `@register.filter`... change what the
-  function is or register it), and the implementation behind `@overload` signatures (they
-  give it a typed interface of its own);
+  function is or register it), and the implementation behind `@overload` signatures, a
+  module's or a class's (they give it a typed interface of its own: an override that only
+  calls `super()` under its class's overloads narrows the signature its base declares);
 - a method that calls anything but its own override in `super()` (`self._impl(x)` or
   `self.inner.f(x)` is delegation: part of the class's interface);
 - functions nested in functions (closures bind late, on purpose) or defined under `if`/`try`
@@ -155,7 +156,7 @@ def _passthrough(
         generic = len(positional) == 1 and not keyword_only and star and double_star
         if "staticmethod" in decorators or not generic or not _is_super_call(call.func, name):
             return None
-        if not _forwards(call, [], star, [], double_star):
+        if not _forwards(call, [], star, [], double_star) or _overloaded_in(parents[-1], name):
             return None
         return f"`{name}` only calls `super().{name}` with the same arguments; the override can go"
     if not returned or not (positional or keyword_only or star or double_star):
@@ -175,6 +176,17 @@ def _passthrough(
     if not _forwards(call, positional, star, keyword_only, double_star):
         return None
     return f"`{name}` only passes its arguments on to `{callee}`; call `{callee}` directly"
+
+
+def _overloaded_in(owner: cst.CSTNode, name: str) -> bool:
+    """Whether the class declares `@overload` signatures of `name`: the override narrows them."""
+    body = getattr(owner, "body", None)
+    return any(
+        isinstance(node, cst.FunctionDef)
+        and node.name.value == name
+        and "overload" in (_decorator_names(node) or ())
+        for node in getattr(body, "body", ())
+    )
 
 
 def _decorator_names(function: cst.FunctionDef) -> set[str] | None:
