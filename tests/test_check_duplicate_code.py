@@ -226,12 +226,15 @@ def test_the_original_is_the_copy_that_the_rest_of_the_repository_imports(tmp_pa
     ]
 
 
-def test_packages_naming_their_submodules_do_not_make_them_foundations(tmp_path, principles):
-    # Two `__init__`s register `addons.extra`; one real module uses `zcore.base`.
+def test_registrations_and_tests_do_not_make_a_module_a_foundation(tmp_path, principles):
+    # Two `__init__`s register `addons.extra` and two tests import it; one module uses `zcore`.
     files = {
         "addons/__init__.py": "from . import extra\n",
         "addons/extra.py": RENAMED,
         "plugins/__init__.py": "from addons.extra import invoice_amount\n",
+        # tests import whatever they test, leaves most of all
+        "tests/test_extra.py": "from addons import extra\n",
+        "addons/test_extra.py": "from addons.extra import invoice_amount\n",
         "zcore/base.py": TOTAL,
         "app/views.py": "from zcore.base import order_total\n",
     }

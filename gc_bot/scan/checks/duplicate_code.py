@@ -10,8 +10,9 @@ module import from a higher one (core code told to import from an extension, a b
 one database backend). With `layers` (the same list as `respect-layers`; a scan fills it from
 that principle when this one sets none), the copy in the lowest listed layer; otherwise, and
 among copies in one layer, the module that more of the repository's other modules import (a
-foundation, not a leaf; a package's `__init__` importing its submodules does not count), then
-the one that imports fewer of them, then path and line order.
+foundation, not a leaf). Only uses count: a package's `__init__` naming its submodules
+registers them, and tests (`test/`, `tests/`, `testing/`, `test_*.py`, `conftest.py`) import
+whatever they test. Then the one that imports fewer of them, then path and line order.
 
 Per-backend variants are not copies: the same module of two sibling packages that import
 nothing of each other (`dialects/oracle/provision.py` and `dialects/mssql/provision.py`) are
@@ -98,6 +99,9 @@ _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 _QUOTES = re.compile(r"'{2,}")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|testing)/|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$"
+)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _PLAIN = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Pass, ast.Return)
 
@@ -199,8 +203,8 @@ class _Ranking:
                         targets |= found - {path}
                         break
             self.imports[path] = len(targets)
-            if path.endswith("__init__.py"):
-                continue  # a package naming its submodules registers them; it does not use them
+            if path.endswith("__init__.py") or _TEST_PATH.search(path):
+                continue  # registers or tests its imports: neither makes them foundations
             for target in targets:
                 self.importers[target].add(path)
         self.prefixes = LayerOptions(layers=layers).prefixes() if layers else []
