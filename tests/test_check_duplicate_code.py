@@ -352,6 +352,16 @@ def test_copies_over_other_sql_are_variants_but_reworded_messages_are_copies(tmp
 def test_one_module_of_two_independent_backends_is_a_variant_not_a_copy(tmp_path, principles):
     variants = {"backends/oracle/provision.py": TOTAL, "backends/mssql/provision.py": RENAMED}
     assert found(scan(make(tmp_path / "variants", variants), principles)) == []
+    # `import array` is the standard library's, not the package's own `backends/mssql/array.py`
+    packages = {
+        "backends/__init__.py": "",
+        "backends/oracle/__init__.py": "",
+        "backends/mssql/__init__.py": "",
+        "backends/mssql/array.py": "",
+        "backends/oracle/provision.py": "import array\n\n\n" + TOTAL,
+        "backends/mssql/provision.py": RENAMED,
+    }
+    assert found(scan(make(tmp_path / "packages", packages), principles)) == []
     # The same copy between modules of other names, or between backends that import each
     # other, is reported.
     renamed = {"backends/oracle/provision.py": TOTAL, "backends/mssql/setup.py": RENAMED}

@@ -187,18 +187,17 @@ class _Ranking:
 
     def __init__(self, facts: Mapping[str, Any], layers: list[str | list[str]]) -> None:
         self.modules = {path: module_of(path)[0] for path in facts}
-        by_suffix: dict[str, set[str]] = defaultdict(set)
+        by_name: dict[str, set[str]] = defaultdict(set)
         for path, module in self.modules.items():
-            parts = module.split(".")
-            for start in range(len(parts)):
-                by_suffix[".".join(parts[start:])].add(path)
+            by_name[module].add(path)
+            by_name[_importable_name(path, module, facts)].add(path)
         self.importers: dict[str, set[str]] = defaultdict(set)
         self.imports: dict[str, int] = {}
         for path, entry in facts.items():
             targets = set()
             for target in entry.get("imports", ()) if isinstance(entry, dict) else ():
                 for candidate in (target, target.rpartition(".")[0]):
-                    found = by_suffix.get(candidate, ())
+                    found = by_name.get(candidate, ())
                     if len(found) == 1:
                         targets |= found - {path}
                         break
@@ -240,6 +239,16 @@ class _Ranking:
 
 def _folder(path: str) -> str:
     return path.rpartition("/")[0]
+
+
+def _importable_name(path: str, module: str, files: Mapping[str, Any]) -> str:
+    """The name absolute imports use: from the top of its `__init__.py` chain (`lib/` aside)."""
+    folder, depth = _folder(path), 0
+    while folder and f"{folder}/__init__.py" in files:
+        folder, depth = _folder(folder), depth + 1
+    parts = module.split(".")
+    keep = depth + (0 if path.endswith("__init__.py") else 1)
+    return ".".join(parts[-keep:]) if depth else module
 
 
 def imported_modules(source: ParsedFile) -> list[str]:
