@@ -168,6 +168,11 @@ def test_credentials_without_quotes_are_masked(text, masked):
         "password_file=/run/secrets/db",
         "token_url=https://auth.example.com/oauth/token",
         "API_TOKEN=${API_TOKEN}",
+        'CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"',
+        'HASHER = "django.contrib.auth.hashers.PBKDF2PasswordHasher"',
+        'INTERNAL_RESET_SESSION_TOKEN = "_password_reset_token"',
+        'password1_field_name="password1"',
+        'token = "is not"',
     ],
 )
 def test_ordinary_code_near_secret_words_is_left_alone(code):

@@ -41,6 +41,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 MASK_MARKER = re.compile(r"<masked:[a-z0-9-]+>")
@@ -326,8 +327,9 @@ def _mask_high_entropy(match: re.Match[str]) -> str:
 
 
 def _looks_random(value: str) -> bool:
-    if list(value) == sorted(value):
-        return False  # "0123...ABC...abc...": an alphabet, in order
+    steps = sum(ord(b) - ord(a) == 1 for a, b in pairwise(value))
+    if steps * 2 > len(value):
+        return False  # "abc...xyzABC...0123456789": an alphabet, in runs
     if _HEX.fullmatch(value):
         return len(value) >= 32 and _entropy(value) >= 3.0
     has_digit = any(c.isdigit() for c in value)
