@@ -22,7 +22,11 @@ def test_a_pull_request_body_holds_no_env_value_the_model_echoed(tmp_path, fake_
         "pkg/sync.py": TWO_PRINTS,
         "deploy/staging.env": f"DEBUG=false\nWEBHOOK_SECRET={DOTENV_VALUE}\n",
     }
-    leaky = {**GOOD_SWEEP_FIX, "explanation": f"Checked against the webhook {DOTENV_VALUE}."}
+    leaky = {
+        **GOOD_SWEEP_FIX,
+        "summary": f"Log instead of printing (webhook {DOTENV_VALUE})",
+        "explanation": f"Checked against the webhook {DOTENV_VALUE}.",
+    }
     fake_openai.answer(leaky)
     with FakeGitHub(tmp_path / "github") as fake:
         world = World(fake, tmp_path, files)
@@ -34,6 +38,7 @@ def test_a_pull_request_body_holds_no_env_value_the_model_echoed(tmp_path, fake_
         pr = fake.pull_by_branch(proposed["branch"])
         assert pr is not None
         assert "Checked against the webhook <masked:known-secret>." in pr["body"]
+        assert pr["title"].endswith("(webhook <masked:known-secret>)")
         everything = json.dumps(fake.pulls("all")) + json.dumps(report)
         everything += fake._git("log", "--all", "--format=%B")
         assert DOTENV_VALUE not in everything

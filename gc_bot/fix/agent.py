@@ -56,6 +56,7 @@ WHOLE_FILE_CHARS = 24_000
 CONTEXT_LINES = 30  # lines shown before and after each finding in a window
 HEAD_MAX_LINES = 60  # the module head (docstring, imports) shown with the windows, at most
 MAX_PROBLEM_CHARS = 4_000  # a validation reason sent back (test output can be long)
+MAX_EXPLANATION_CHARS = 200_000  # kept of an explanation (commit message, PR body)
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _IMPORT = re.compile(r"(?:import|from)\s")
 _DEFAULT_PATH = "example.py"  # an example's path when its principle names none
@@ -328,8 +329,9 @@ class _Conversation:
     def succeeded(self, files: dict[str, str], answer: FixAnswer) -> AgentOutcome:
         return AgentOutcome(
             files=files,
-            summary=" ".join(answer.summary.split())[:200],
-            explanation=answer.explanation.strip(),
+            # The model's words go on to the PR title and body, commits, the ledger: masked.
+            summary=mask_secrets(" ".join(answer.summary.split())[:200]),
+            explanation=mask_secrets(_clip_end(answer.explanation.strip(), MAX_EXPLANATION_CHARS)),
             attempts=self.attempts,
             tokens=self.tokens,
             session=self.session,
@@ -378,6 +380,12 @@ def _clip(text: str, limit: int = MAX_PROBLEM_CHARS) -> str:
         return text
     half = limit // 2
     return f"{text[:half]}\n[... {len(text) - 2 * half} characters left out ...]\n{text[-half:]}"
+
+
+def _clip_end(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n[... {len(text) - limit} characters left out ...]"
 
 
 def _now() -> str:

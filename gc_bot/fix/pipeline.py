@@ -242,15 +242,5 @@ def _message(principle: Principle, result: FixResult) -> str:
         findings,
     ]
     if result.explanation:
-        lines += ["", _clipped(result.explanation.strip())]
+        lines += ["", result.explanation.strip()]  # clipped by the agent; git reads stdin
     return mask_secrets("\n".join(lines) + "\n")
-
-
-MAX_EXPLANATION_CHARS = 200_000  # in a commit message; git takes it from stdin, not argv
-
-
-def _clipped(text: str) -> str:
-    if len(text) <= MAX_EXPLANATION_CHARS:
-        return text
-    left_out = len(text) - MAX_EXPLANATION_CHARS
-    return f"{text[:MAX_EXPLANATION_CHARS]}\n[... {left_out} characters left out ...]"
