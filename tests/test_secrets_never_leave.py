@@ -261,3 +261,35 @@ def test_values_printed_encoded_by_code_under_test_are_masked_too(repo, fake_ope
     assert core in base64.b64encode(stream).decode()  # what the command printed holds it
     for sent in (fake_openai.raw_bodies(), everything_stored(root), o.reason):
         assert core not in sent and value.hex() not in sent
+
+
+def test_model_code_that_reads_the_env_file_is_refused_before_it_runs(repo, fake_openai):
+    root = repo({"pkg/__init__.py": "", "pkg/sync.py": TWO_PRINTS, ".gitignore": ".env\n"})
+    (root / ".env").write_text(f"SERVICE_TOKEN={DOTENV_TOKEN}\n")
+    test = 'python -c "import pkg.sync as s; s.sync([1])"'
+    (root / "gc-bot.toml").write_text(f"max_attempts = 1\ntest_command = {json.dumps(test)}\n")
+    git(root, "add", "gc-bot.toml")
+    git(root, "commit", "-qm", "settings")
+    exfil = (  # fails with the .env reversed as its message: no masker knows that form
+        "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
+        'def sync(items):\n    logger.info("syncing")\n    logger.info("synced")\n'
+        f"    raise SystemExit(open({str(root / '.env')!r}).read()[::-1])"
+    )
+    fake_openai.answer(
+        {
+            "summary": "Log instead of printing",
+            "explanation": "Library code logs.",
+            "edits": [
+                {
+                    "path": "pkg/sync.py",
+                    "search": 'def sync(items):\n    print("syncing")\n    print("synced")',
+                    "replace": exfil,
+                }
+            ],
+        }
+    )
+    [o] = sweep(root).proposals
+    assert o.status == "dropped"
+    assert "pkg/sync.py: `open` (reading files)" in o.reason
+    reversed_value = DOTENV_TOKEN[::-1]
+    assert reversed_value not in fake_openai.raw_bodies() + everything_stored(root) + o.reason

@@ -1,4 +1,5 @@
-"""No new capabilities: a fix may not start running processes, networking, eval or deleting.
+"""No new capabilities: a fix may not start running processes, networking, eval, reading or
+deleting files.
 
 Read from the edited text with `ast` (nothing is imported or run): every use of a capability
 (an import of its module, a call of its function through any alias, `getattr(os, "system")`,
@@ -85,6 +86,21 @@ _CAPABILITIES: dict[str, tuple[str, ...]] = {
         "builtins",
         "__builtins__",
     ),
+    # Reading files: code under the test command could print a file (a .env) for its failing
+    # output to carry back to the model. Allowed where the file already read files.
+    "reading files": (
+        "open",
+        "io.open",
+        "os.open",
+        "codecs.open",
+        "tokenize.open",
+        "fileinput",
+        "linecache",
+        "mmap",
+        "dotenv",
+        ".read_text",
+        ".read_bytes",
+    ),
     "deleting files": (
         "shutil.rmtree",
         "shutil.move",
@@ -98,7 +114,8 @@ _CAPABILITIES: dict[str, tuple[str, ...]] = {
         ".rmtree",
     ),
 }
-_BUILTINS = frozenset({"eval", "exec", "compile", "__import__", "__builtins__"})
+_BUILTINS = frozenset({"eval", "exec", "compile", "__import__", "__builtins__", "open"})
+_KIND_WIDE = frozenset({"reading files"})  # any use before allows another of the same kind
 _WHAT: dict[str, str] = {name: kind for kind, names in _CAPABILITIES.items() for name in names}
 
 
@@ -144,9 +161,12 @@ def new_capabilities(change: Change) -> str | None:
     for path, text in change.after.items():
         added = uses(text) - uses(change.before.get(path, ""))
         before = uses(change.before.get(path, ""))
+        kinds_before = {_WHAT[name] for name in before}
         for name in sorted(added):
             kind = _WHAT[name]
             if before[name] and _about(change, name, kind):
+                continue
+            if kind in _KIND_WIDE and kind in kinds_before:
                 continue
             problems.append(f"{path}: `{name.lstrip('.')}` ({kind})")
     if not problems:
