@@ -144,9 +144,30 @@ def _kill_group(pgid: int) -> None:
 
 def _kill_all() -> None:
     with _RUNNING_LOCK:
-        groups = list(_RUNNING)
-    for pgid in groups:
+        groups = set(_RUNNING)
+    for pgid in groups | _own_group_leaders():
         _kill_group(pgid)
+
+
+def _own_group_leaders() -> set[int]:
+    """Children of this process that lead a process group of their own: test commands (nothing
+    else in gc-bot starts a new session), including one started a moment ago whose pid is not
+    in `_RUNNING` yet (a SIGTERM in that moment would otherwise miss it). Linux `/proc` only."""
+    me, found = os.getpid(), set()
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ppid, pgrp = int(fields[1]), int(fields[2])
+        if ppid == me and pgrp == int(entry):
+            found.add(pgrp)
+    return found
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
