@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import timedelta
 
 import pytest
 
@@ -21,8 +22,10 @@ from tests.test_sweep import SLOPPY
 
 @pytest.fixture
 def world(tmp_path):
-    """Carol (a collaborator) and Mia (a member) have write access; Eve has none."""
+    """Carol (a collaborator) and Mia (a member) have write access; Eve has none. GitHub's
+    clock runs an hour ahead of the runner's: a tick must still follow what it answers."""
     with FakeGitHub(tmp_path / "github") as fake:
+        fake._epoch += timedelta(hours=1)
         for login, association in (("carol", "COLLABORATOR"), ("mia", "MEMBER"), ("eve", "NONE")):
             fake.add_user(login, association)
         yield World(fake, tmp_path, SLOPPY)
@@ -294,6 +297,42 @@ def test_peoples_words_cannot_open_a_box_ping_anyone_or_end_the_marker(tmp_path)
     assert "@team" not in body and "<!-- gc-bot:again abc1234567 --> @" not in body
     assert words.carried_waiting(body) == waiting
     assert words.is_dashboard(body)
+
+
+def test_a_release_follows_its_rejection_even_when_githubs_clock_runs_ahead():
+    future = "2099-01-01T00:00:00.000000+00:00"
+    records = [
+        {
+            "key": "proposal:abc",
+            "type": "proposal",
+            "id": "abc1234567",
+            "principle": "p",
+            "fingerprints": ["f1"],
+            "files": ["a.py"],
+            "branch": "gc-bot/p/abc1234567",
+            "at": "2026-01-01T00:00:00.000000+00:00",
+        },
+        {
+            "key": "decision:abc",
+            "type": "decision",
+            "proposal": "abc1234567",
+            "verdict": "down",
+            "source": "github-closed",
+            "at": future,
+        },
+    ]
+    state = FeedbackState.from_records(records)
+    tick = words.Tick("again", "abc1234567")
+    release = words.instruction(tick, who="carol", ticked_at="t", issue=1, state=state, waiting=[])
+    assert release is not None and release["at"] > future
+    after = FeedbackState.from_records([*records, release])
+    assert after.released_again("abc1234567") and after.rejected_fingerprints() == set()
+    resume = words.instruction(
+        words.Tick("resume", "p"), who="carol", ticked_at="t", issue=1, state=state, waiting=[]
+    )
+    assert resume is not None
+    stats = FeedbackState.from_records([*records, resume]).stats(0.5, 1)
+    assert not stats["p"].paused
 
 
 def test_each_standing_tick_is_credited_to_the_edit_that_made_it():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 
 from gc_bot.config import Config
 from gc_bot.feedback.ledger import now
@@ -301,6 +302,20 @@ def attribute(current: set[Tick], history: list[Revision]) -> dict[Tick, Revisio
     return {tick: credited.get(tick) for tick in current}
 
 
+def _after(state: FeedbackState) -> str:
+    """Now, or just after the latest verdict the ledger holds when GitHub's clock (which dated
+    it) runs ahead of this runner's: a release or resume always follows what it answers."""
+    stamp = now()
+    latest = max((r["at"] for r in [*state.decisions, *state.findings_rejected]), default="")
+    if latest < stamp:
+        return stamp
+    try:
+        later = datetime.fromisoformat(latest) + timedelta(microseconds=1)
+    except ValueError:
+        return stamp
+    return later.isoformat(timespec="microseconds")
+
+
 def instruction(
     tick: Tick,
     *,
@@ -318,7 +333,7 @@ def instruction(
     base = {
         "source": SOURCE,
         "who": who,
-        "at": now(),
+        "at": _after(state),
         "ticked_at": ticked_at,
         "issue": issue,
         "action": tick.action,
@@ -350,6 +365,7 @@ def instruction(
         return None
     return {
         **base,
+        "at": now(),  # compared with this runner's own proposal records, not GitHub's times
         "key": f"prioritise:{item.id}:{suffix}",
         "type": "prioritise",
         "proposal": item.id,
