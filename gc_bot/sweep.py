@@ -208,6 +208,8 @@ class _Run:
         forge = make_forge(forge_name, git, config)
         git.prune_worktrees()
         ledger = Ledger(git)
+        if not dry_run:
+            ledger.refuse_if_checked_out()  # before the work, not after it
         state, _ = load_state(
             git,
             ledger,

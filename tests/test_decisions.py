@@ -134,6 +134,9 @@ def test_commands_never_move_the_ledger_branch_while_it_is_checked_out(tmp_path)
     stats = run_gc_bot(root, "feedback", "stats")
     assert stats.returncode == 0 and "Traceback" not in stats.stderr, stats.stderr
     assert stats.stderr.count("is checked out") == 1
+    sweep = run_gc_bot(root, "sweep")
+    assert sweep.returncode == 1 and sweep.stderr.count("is checked out") == 1, sweep.stderr
+    assert "Traceback" not in sweep.stderr and "proposed" not in sweep.stdout
     assert Git(root).rev(LOCAL_REF) == before
     assert git(root, "status", "--porcelain") == ""  # no `M feedback/ledger.jsonl`
 

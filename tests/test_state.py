@@ -75,6 +75,8 @@ ODD = [
     b"[" * 5000 + b"]" * 5000,
     b"\xff\xfe not utf-8 \x00",
     b'{"key":"future:1","type":"sync","at":"2020","anything":{"new":true}}',
+    b'{"key":"p2","type":"proposal","at":"2020","id":"p2","principle":"x","fingerprints":[],'
+    b'"files":[],"branch":"gc-bot/x/p2","lines":5}',
 ]
 
 

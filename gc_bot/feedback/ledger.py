@@ -136,7 +136,7 @@ class Ledger:
             fresh = list({r["key"]: r for r in fresh}.values())
             if not fresh and not sessions and not refs:
                 return 0
-            self._refuse_if_checked_out()
+            self.refuse_if_checked_out()
             updates = dict(refs or {})
             if fresh or sessions:
                 updates[LOCAL_REF] = (self._commit(fresh, sessions or {}), self.git.rev(LOCAL_REF))
@@ -157,7 +157,8 @@ class Ledger:
             )
         return bool(where)
 
-    def _refuse_if_checked_out(self) -> None:
+    def refuse_if_checked_out(self) -> None:
+        """Before a write (or a sweep that will write): the branch must not move under a checkout."""
         where = self.git.checked_out(LOCAL_REF)
         if where:
             raise OperationalError(

@@ -45,6 +45,8 @@ class ProposalRecord(Record):
     session: Text | None = None
     repo_id: Text | None = None
     principle_digest: Text | None = None
+    # where each finding was: [path, first line, last line, fingerprint] (`reject --only`)
+    lines: list[tuple[Text, Count, Count, Text]] | None = None
 
 
 class DecisionRecord(Record):
