@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 SEVERITIES = ("info", "warning", "error")
 _WHITESPACE = re.compile(r"\s+")
@@ -50,9 +50,12 @@ class Finding:
     rules: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, object]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _FIELDS}  # asdict() deep-copies: slow
         data["rules"] = list(self.rules or (self.rule,))
         return data
+
+
+_FIELDS = tuple(f.name for f in fields(Finding))
 
 
 def _span_text(lines: Sequence[str], line: int, end_line: int) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import stat
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -13,16 +16,24 @@ from typing import TYPE_CHECKING, Any
 
 from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity_rank, split_lines
 from gc_bot.principles import PathFilter, Principle, PrincipleSet
-from gc_bot.scan.cache import NoCache, ScanCache, cache_salt, entry_key, open_cache
+from gc_bot.scan.cache import (
+    NoCache,
+    ScanCache,
+    cache_salt,
+    content_digest,
+    entry_key,
+    open_cache,
+)
 from gc_bot.scan.decisions import Decisions
-from gc_bot.scan.engine import CheckSpec, Job, analyze_all, default_jobs
 from gc_bot.scan.files import Skipped, Tree, discover, read_source
 from gc_bot.scan.kinds import main_kind, team_dir
 from gc_bot.scan.pattern import PatternSpec, rule_config
-from gc_bot.scan.ruff import check_text, ruff_version, run_ruff
+from gc_bot.scan.ruff import check_text, run_ruff
+from gc_bot.scan.ruff_settings import CONFIG_NAMES, RuffSettings
 
 if TYPE_CHECKING:
     from gc_bot.scan.agent_review import Reviewer
+    from gc_bot.scan.engine import CheckSpec
 
 JSON_VERSION = 1
 
@@ -53,6 +64,8 @@ class ScanResult:
     findings: list[Finding]
     skipped: list[Skipped]
     stats: dict[str, Any] = field(default_factory=dict)
+    # What the scan read, to rescan a few changed files against (`scan(..., snapshot=)`).
+    snapshot: Snapshot | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,11 +83,37 @@ class ScanResult:
 class _File:
     path: str  # relative to the scan root
     repo_path: str  # relative to the git top level, for globs
-    data: bytes
-    text: str
     key: str
-    entry: dict[str, Any] | None = None
+    source: Path  # the folder `path` is read from, when its text is needed
     excluded: bool = False  # by the repository-wide `exclude`: facts only, never findings
+    entry: dict[str, Any] | None = None
+    content: tuple[bytes, str] | None = None  # read on first use: an unchanged file never is
+
+    @property
+    def data(self) -> bytes:
+        return self._read()[0]
+
+    @property
+    def text(self) -> str:
+        return self._read()[1]
+
+    def _read(self) -> tuple[bytes, str]:
+        if self.content is None:
+            read = read_source(self.source, self.path)
+            self.content = read if isinstance(read, tuple) else (b"", "")
+        return self.content
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every file of a scanned tree with its entry: a rescan reads only the files it is told
+    changed (a proposal's) and takes every other file's facts from here."""
+
+    salt: str
+    files: tuple[_File, ...]
+    skipped: tuple[Skipped, ...]  # files that could not be read
+    tree_files: int
+    ruff: RuffSettings  # the tree's ruff settings, read for every folder
 
 
 # gc-bot: ignore[small-functions]  (the public entry point: every option is keyword-only)
@@ -89,32 +128,145 @@ def scan(
     only: set[str] | None = None,
     progress: Callable[[int], Callable[[], None]] | None = None,
     agent: Reviewer | None = None,
+    snapshot: Snapshot | bool = False,
 ) -> ScanResult:
     """Scan `root` against `principles`; `only` limits the reported files, never the facts read.
 
     A subfolder of a repository is scanned like a shard: findings under it, facts from every
-    file of the repository, paths relative to its top level.
+    file of the repository, paths relative to its top level. `snapshot=True` keeps what was
+    read in the result; a Snapshot given back rescans only the `only` files of `root` (a
+    worktree of the same commit, perhaps a sparse one) against it.
     """
     started = time.perf_counter()
-    root, folder, tree = _repository(root.resolve())
-    files, skipped = _read(tree, exclude, cache_salt(principles.digest, ruff_version()))
-
-    def reported(f: _File) -> bool:
-        in_shard = shard is None or shard.owns(f.path)
-        wanted = f.path.startswith(folder) and (only is None or f.path in only)
-        return not f.excluded and in_shard and wanted
-
+    salt = cache_salt(principles.digest, team_dir(principles.source))
     cache = open_cache() if use_cache else NoCache()
     try:
-        fresh = _fill_entries(
-            root, principles, files, reported, cache, (jobs or default_jobs(), progress)
+        if isinstance(snapshot, Snapshot) and snapshot.salt == salt and only is not None:
+            return _rescan(root.resolve(), principles, snapshot, only, cache, started)
+        return _scan(
+            root.resolve(),
+            principles,
+            _Options(exclude, shard, only, agent, bool(snapshot), jobs, progress),
+            salt,
+            cache,
+            started,
         )
     finally:
         cache.close()
-    reviewed, review_stats = _agent_review(principles, files, reported, agent)
-    findings, problems = _collect(
-        principles, files, reported, Decisions.for_repository(root, principles), reviewed
+
+
+@dataclass(frozen=True)
+class _Options:
+    exclude: Iterable[str]
+    shard: Shard | None
+    only: set[str] | None
+    agent: Reviewer | None
+    keep: bool  # keep a snapshot in the result
+    jobs: int | None  # None: every core
+    progress: Callable[[int], Callable[[], None]] | None
+
+
+def _scan(root: Path, principles: PrincipleSet, o: _Options, salt: str, cache, started):
+    root, folder, tree = _repository(root)
+    files, skipped = _read(tree, o.exclude, salt, cache)
+
+    def reported(f: _File) -> bool:
+        in_shard = o.shard is None or o.shard.owns(f.path)
+        wanted = f.path.startswith(folder) and (o.only is None or f.path in o.only)
+        return not f.excluded and in_shard and wanted
+
+    decisions = Decisions.for_repository(root, principles)
+    memo = None
+    if o.agent is None and not o.keep:
+        shard = [o.shard.index, o.shard.count] if o.shard else None
+        memo = _result_key(salt, root, [folder, shard, o.only], files, skipped, decisions.ruff)
+        remembered = cache.result(memo)
+        if remembered is not None:
+            findings, problems = _from_memo(remembered)
+            _, review_stats = _agent_review(principles, [], reported, None)
+            return _result(
+                root,
+                folder,
+                tree,
+                files,
+                skipped,
+                problems,
+                findings,
+                0,
+                review_stats,
+                principles,
+                started,
+            )
+    fresh = _fill_entries(root, principles, files, reported, cache, (o.jobs, o.progress))
+    reviewed, review_stats = _agent_review(principles, files, reported, o.agent)
+    findings, problems = _collect(principles, files, reported, decisions, reviewed)
+    if memo is not None and not any("failures" in f.entry for f in files):
+        cache.put_result(memo, _to_memo(findings, problems))
+    result = _result(
+        root,
+        folder,
+        tree,
+        files,
+        skipped,
+        problems,
+        findings,
+        fresh,
+        review_stats,
+        principles,
+        started,
     )
+    if o.keep:
+        ruff = decisions.ruff
+        for f in files:  # every folder's settings read now, while the tree is there
+            ruff.config_for(f.repo_path)
+        result.snapshot = Snapshot(salt, tuple(files), tuple(skipped), len(tree.files), ruff)
+    return result
+
+
+def _rescan(root: Path, principles: PrincipleSet, snap: Snapshot, only: set[str], cache, started):
+    """The snapshot's files, those in `only` read again from `root`; findings in those only."""
+    files: list[_File] = []
+    skipped = [s for s in snap.skipped if s.path not in only]
+    for old in snap.files:
+        if old.path not in only:
+            files.append(old)
+            continue
+        read = read_source(root, old.path)
+        if isinstance(read, Skipped):
+            skipped += [] if old.excluded else [read]
+        elif read is not None:
+            key = entry_key(snap.salt, old.repo_path, content_digest(read[0]))
+            f = _File(old.path, old.repo_path, key, root, old.excluded, content=read)
+            if key == old.key and not old.entry.get("partial"):
+                f.entry = old.entry
+            files.append(f)
+
+    def reported(f: _File) -> bool:
+        return not f.excluded and f.path in only
+
+    fresh = _fill_entries(root, principles, files, reported, cache, (1, None))
+    decisions = Decisions(snap.ruff)
+    findings, problems = _collect(principles, files, reported, decisions, [])
+    return ScanResult(
+        root,
+        sorted(findings),
+        sorted(skipped + problems),
+        {
+            "files": snap.tree_files,
+            "scanned": sum(1 for f in files if not f.excluded),
+            "parsed": fresh,
+            "cached": len(files) - fresh,
+            "skipped": len(skipped + problems),
+            "findings": len(findings),
+            "principles": len(principles),
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+    )
+
+
+def _result(
+    root, folder, tree, files, skipped, problems, findings, fresh, review_stats, principles, started
+) -> ScanResult:
     skipped = [s for s in skipped + problems if s.path.startswith(folder)]
     stats = {
         "files": sum(1 for path in tree.files if path.startswith(folder)),
@@ -130,6 +282,57 @@ def scan(
     return ScanResult(root, sorted(findings), sorted(skipped), stats)
 
 
+def _result_key(salt: str, root: Path, scope: list, files: list[_File], skipped, ruff) -> str:
+    """A whole scan's result depends on this and nothing else: every file read (path, content
+    key, excluded), what could not be read, the scope, and the ruff settings over the files."""
+    payload = [
+        salt,
+        str(root),
+        [scope[0], scope[1], sorted(scope[2]) if scope[2] is not None else None],
+        [[f.path, f.key, f.excluded] for f in files],
+        [[s.path, s.reason] for s in skipped],
+        _settings_signature(root, ruff, files),
+    ]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def _settings_signature(root: Path, ruff: RuffSettings, files: list[_File]) -> list:
+    """Each folder's ruff configuration files (stat), and what the settings make of them."""
+    folders = {""}
+    for f in files:
+        folder = f.repo_path.rpartition("/")[0]
+        while folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    signature = []
+    for folder in sorted(folders):
+        found = []
+        for name in CONFIG_NAMES:
+            try:
+                info = os.stat(os.path.join(root, folder, name))
+            except OSError:
+                continue
+            found.append([name, info.st_size, info.st_mtime_ns, info.st_ino])
+        if found:  # what the settings read there, `extend` chains folded in
+            found.append(repr(ruff.config_for(f"{folder}/_" if folder else "_")))
+            signature.append([folder, found])
+    return signature
+
+
+def _to_memo(findings: list[Finding], problems: list[Skipped]) -> dict[str, Any]:
+    return {
+        "findings": [f.to_json() for f in findings],
+        "problems": [[s.path, s.reason] for s in problems],
+    }
+
+
+def _from_memo(value: dict[str, Any]) -> tuple[list[Finding], list[Skipped]]:
+    from gc_bot.scan.merge import finding_from_json
+
+    findings = [finding_from_json(f) for f in value["findings"]]
+    return findings, [Skipped(path, reason) for path, reason in value["problems"]]
+
+
 def _repository(root: Path) -> tuple[Path, str, Tree]:
     """The repository's top level, the scanned folder in it ("" or "sub/dir/"), all its files."""
     tree = discover(root)
@@ -141,8 +344,19 @@ def _repository(root: Path) -> tuple[Path, str, Tree]:
     return top, tree.prefix, discover(top)
 
 
-def _read(tree: Tree, exclude: Iterable[str], salt: str) -> tuple[list[_File], list[Skipped]]:
+# Files modified this recently are read again next time: a second write within the clock's
+# granularity would leave size and times as they were ("racily clean", as git calls it).
+_RACY_NS = 2_000_000_000
+
+
+def _read(tree: Tree, exclude: Iterable[str], salt: str, cache: ScanCache):
+    """Every file with its cache key; a file whose stat signature is the one recorded last time
+    is not read (its content digest is recorded with it)."""
     repo_exclude = PathFilter.build(list(exclude), []) if exclude else None
+    where = str(tree.root.resolve())
+    known = cache.file_stats(where)
+    seen: dict[str, list] = {}
+    recent = time.time_ns() - _RACY_NS
     files: list[_File] = []
     skipped: list[Skipped] = []
     for path in tree.files:
@@ -150,23 +364,46 @@ def _read(tree: Tree, exclude: Iterable[str], salt: str) -> tuple[list[_File], l
         # An excluded file is never reported on, but what it uses still counts for cross-file
         # checks: a helper called only from an excluded script is not dead.
         excluded = bool(repo_exclude and repo_exclude.include.match_file(repo_path))
+        signature = _signature(tree.root / path)
+        old = known.get(repo_path)
+        if signature is not None and old is not None and old[:4] == signature:
+            seen[repo_path] = old
+            key = entry_key(salt, repo_path, old[4])
+            files.append(_File(path, repo_path, key, tree.root, excluded))
+            continue
         read = read_source(tree.root, path)
         if read is None:
             continue
         if isinstance(read, Skipped):
             skipped += [] if excluded else [read]
             continue
-        data, text = read
-        files.append(
-            _File(path, repo_path, data, text, entry_key(salt, repo_path, data), excluded=excluded)
-        )
+        digest = content_digest(read[0])
+        if signature is not None and signature[1] < recent:
+            seen[repo_path] = [*signature, digest]
+        key = entry_key(salt, repo_path, digest)
+        files.append(_File(path, repo_path, key, tree.root, excluded, content=read))
+    if seen != known:
+        cache.put_file_stats(where, seen)
     return files, skipped
+
+
+def _signature(path: Path) -> list[int] | None:
+    """Size, modification time, inode and change time of a regular file (not a symlink)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns]
 
 
 def _fill_entries(root, principles, files: list[_File], reported, cache: ScanCache, workers) -> int:
     """Each file's entry from the cache, else from ruff and the libcst checks; how many were parsed."""
-    hits = cache.get_many(f.key for f in files)
+    hits = cache.get_many(f.key for f in files if f.entry is None)
     for f in files:
+        if f.entry is not None:
+            continue
         entry = hits.get(f.key)
         usable = entry is not None and (reported(f) or "facts" in entry)
         if usable and not (reported(f) and entry.get("partial")):
@@ -231,6 +468,7 @@ def _collect(
 
 def _specs(principles: PrincipleSet, repo_path: str, full: bool) -> tuple[CheckSpec, ...]:
     from gc_bot.scan.checks import get_check
+    from gc_bot.scan.engine import CheckSpec
 
     specs = []
     team = team_dir(principles.source)
@@ -251,10 +489,13 @@ def _patterns(principles: PrincipleSet, repo_path: str) -> tuple[PatternSpec, ..
     )
 
 
-def _analyze(root, principles, todo: list[_File], reported, workers: int, progress) -> int:
+def _analyze(root, principles, todo: list[_File], reported, workers: int | None, progress) -> int:
     """Fill in `entry` for each file in `todo`; ruff runs beside the libcst pool."""
     if not todo:
         return 0
+    from gc_bot.scan.engine import Job, analyze_all, default_jobs
+
+    workers = workers or default_jobs()
     codes = principles.ruff_codes()
     for_ruff = [f for f in todo if reported(f)]
     utf8 = [f.path for f in for_ruff if _is_utf8(f.data)]

@@ -59,8 +59,33 @@ def describe(detect: Detect) -> str:
 
 
 def validator_for(folder: Path | None) -> Callable[[Principle], list[Problem]]:
-    """Validation of principles loaded from `folder` (whose `checks/` may hold team checks)."""
-    return lambda principle: validate_detect(principle, folder)
+    """Validation of principles loaded from `folder` (whose `checks/` may hold team checks).
+
+    A principle found valid before, by the same code and tools, is valid again: remembered in
+    the cache, so that a command's start imports no check module and no libcst.
+    """
+    from gc_bot.state import known_valid, remember_valid
+
+    def validate(principle: Principle) -> list[Problem]:
+        key = _validity_key(principle, folder)
+        if known_valid(key):
+            return []
+        problems = validate_detect(principle, folder)
+        if not problems:
+            remember_valid(key)
+        return problems
+
+    return validate
+
+
+def _validity_key(principle: Principle, folder: Path | None) -> str:
+    import hashlib
+
+    from gc_bot.state import code_signature, package_signature
+
+    tools = package_signature("ruff", "ast_grep_py", "pathspec", "pydantic", "libcst")
+    payload = "\0".join([code_signature(team_dir(folder)), tools, principle.model_dump_json()])
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def validate_detect(principle: Principle, folder: Path | None = None) -> list[Problem]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -118,9 +117,11 @@ def matches(selector: str, code: str) -> bool:
 
 
 def _ruff_table(path: Path) -> dict[str, Any] | None:
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, ValueError) as error:  # TOMLDecodeError is one
         logger.warning(
             "%s: its ruff settings cannot be read, so they hide nothing: %s", path, error
         )

@@ -65,11 +65,9 @@ copy inside a reported copy is not reported again.
 from __future__ import annotations
 
 import ast
-import gc
 import hashlib
 import keyword
 import re
-import weakref
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -299,28 +297,10 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
 
 # --- shared with dead-private-code: Python's ast of a file, parsed once ---------------------
 
-_TREES: weakref.WeakKeyDictionary[ParsedFile, ast.Module | None] = weakref.WeakKeyDictionary()
-
 
 def python_ast(source: ParsedFile) -> ast.Module | None:
     """The file's `ast` (line numbers without libcst's position pass), None if it won't parse."""
-    try:
-        return _TREES[source]
-    except KeyError:
-        pass
-    # An ast holds no reference cycles, so the cycle collector has nothing to find in it;
-    # left on, it would walk every live object (the libcst tree too) a few times per parse.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        tree: ast.Module | None = ast.parse(source.text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        tree = None
-    finally:
-        if collecting:
-            gc.enable()
-    _TREES[source] = tree
-    return tree
+    return source.python_ast
 
 
 def source_lines(source: ParsedFile) -> list[str]:
