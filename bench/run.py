@@ -18,6 +18,7 @@ import os
 import platform
 import pstats
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -207,6 +208,15 @@ def django_tree() -> Path:
     return root
 
 
+def package_tree(sdist: Path) -> Path:
+    """Django's package alone as a repository of its own (the sweep's and the hook's corpus)."""
+    root = CACHE / f"django-package-{DJANGO_VERSION}"
+    if not (root / ".git").exists():
+        shutil.copytree(sdist / "django", root / "django", dirs_exist_ok=True)
+        commit_tree(root)
+    return root
+
+
 def commit_tree(root: Path) -> None:
     """Make the tree a git repository of its own, as a user's checkout is.
 
@@ -331,6 +341,95 @@ def measure_warm_and_touched(tree: Path, runs: int) -> tuple[Measurement, Measur
         scan_measurement("gc-bot scan, warm (no change)", warm, Target(1, False)),
         scan_measurement(name, edits, Target(2, False)),
     )
+
+
+@dataclass(frozen=True)
+class SweepRuns:
+    """Sweeps of Django's package on a warm cache: none, one and `cap` new proposals."""
+
+    fixed: Measurement  # --max-prs 0: everything but fixing
+    one: Measurement
+    many: Measurement
+    proposed: tuple[int, ...]  # proposals made by each run of `many`
+
+    @property
+    def per_proposal(self) -> tuple[float, float]:
+        """(wall, CPU) seconds a proposal adds: (many - fixed) / proposals, medians."""
+        count = statistics.median(self.proposed) or 1
+        return (
+            (self.many.median - self.fixed.median) / count,
+            (self.many.cpu - self.fixed.cpu) / count,
+        )
+
+
+def sweep_command(cap: int) -> list[str | Path]:
+    return [GC_BOT, "sweep", "--max-prs", str(cap), "--format", "json"]
+
+
+def measure_sweeps(package: Path, runs: int, cap: int = 5) -> SweepRuns:
+    """Each run sweeps a fresh clone (a fresh ledger) with no agent and no test command, so
+    every second is the sweep's own: the codemod and ruff fixers, validation, git."""
+    print(
+        f"gc-bot sweep, warm cache: {runs} run(s) each of 0, 1 and {cap} proposals", file=sys.stderr
+    )
+    samples: dict[int, list[Sample]] = {0: [], 1: [], cap: []}
+    proposed: list[int] = []
+    with fresh_cache() as env, tempfile.TemporaryDirectory(prefix="gc-bot-sweep-") as folder:
+        timed([GC_BOT, "scan", ".", "--fail-on", "never"], package, env, ok_codes=(0,))
+        for run in range(runs):
+            for wanted in samples:
+                clone = Path(folder) / f"run{run}-{wanted}"
+                run_checked(["git", "clone", "--quiet", package, clone])
+                report = Path(folder) / f"sweep{run}-{wanted}.json"
+                samples[wanted].append(
+                    timed(sweep_command(wanted), clone, env, stdout=report, ok_codes=(0,))
+                )
+                made = [
+                    p
+                    for p in json.loads(report.read_text())["proposals"]
+                    if p["status"] == "proposed"
+                ]
+                if wanted == cap:
+                    proposed.append(len(made))
+                shutil.rmtree(clone, ignore_errors=True)
+    return SweepRuns(
+        Measurement(
+            "gc-bot sweep, no new proposal (--max-prs 0)",
+            shown(sweep_command(0)),
+            tuple(samples[0]),
+        ),
+        Measurement("gc-bot sweep, one new proposal", shown(sweep_command(1)), tuple(samples[1])),
+        Measurement(
+            f"gc-bot sweep, up to {cap} new proposals",
+            shown(sweep_command(cap)),
+            tuple(samples[cap]),
+        ),
+        tuple(proposed),
+    )
+
+
+def sweep_table(sweeps: SweepRuns) -> list[str]:
+    wall, cpu = sweeps.per_proposal
+    lines = [
+        "| measurement | runs | wall median (s) | wall range (s) | CPU median (s) | proposals |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for item, made in (
+        (sweeps.fixed, "0"),
+        (sweeps.one, "1"),
+        (sweeps.many, "-".join(sorted({str(n) for n in sweeps.proposed}))),
+    ):
+        lines.append(
+            f"| {item.name} | {len(item.samples)} | {item.median:.2f} | {item.spread} | {item.cpu:.1f} | {made} |"
+        )
+    met = "yes" if wall <= 1 else "**no**"
+    lines += [
+        "",
+        "| the sweep's own cost per proposal (no agent, no test command) | wall (s) | CPU (s) | target (wall) | met |",
+        "|---|---:|---:|---|---|",
+        f"| (up to N proposals - no proposal) / proposals made | {wall:.2f} | {cpu:.2f} | <= 1 s | {met} |",
+    ]
+    return lines
 
 
 def measure_memory(tree: Path, cold: Measurement) -> Memory:
@@ -582,6 +681,17 @@ def method_notes(runs: int, slow_runs: int, quick: bool, load: tuple[str, str]) 
     ]
 
 
+def sweep_measurements(sweeps: SweepRuns | None) -> list[Measurement]:
+    return [sweeps.fixed, sweeps.one, sweeps.many] if sweeps else []
+
+
+def use_source(source: Path | None) -> None:
+    """gc-bot's commands import it from `source` (PYTHONPATH wins over the editable install)."""
+    if source is not None:
+        os.environ["PYTHONPATH"] = str(source.resolve())
+        print(f"measuring gc-bot from {source.resolve()}", file=sys.stderr)
+
+
 def loadavg() -> str:
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -599,11 +709,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="profile the cold scan even if it meets its target"
     )
+    parser.add_argument("--no-sweep", action="store_true", help="skip the sweep measurement")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help="measure gc-bot from this checkout (e.g. a git worktree of an older commit)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    use_source(args.source)
     runs, slow_runs = (1, 1) if args.quick else (args.runs, args.slow_runs)
     command = shlex.join(["python", "bench/run.py", *(sys.argv[1:] if argv is None else argv)])
     start_load = loadavg()
@@ -614,18 +731,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         warm, touched = measure_warm_and_touched(tree, runs)
         memory = measure_memory(tree, cold)
         peers = [] if args.no_peers else measure_peers(tree, runs, slow_runs)
+        sweeps = None if args.no_sweep else measure_sweeps(package_tree(tree), min(runs, 3))
         findings = findings_table(report)
     ours = [cold, warm, touched]
     profiles = profiles_for(tree, ours, floor, forced=args.profile, quick=args.quick)
     sections = {
         "Results": table([floor, *ours, *peers], floor),
         "Peak memory": memory_table(memory),
+        **({"Sweep of Django's package, warm cache": sweep_table(sweeps)} if sweeps else {}),
         "Machine": [
             "| | |",
             "|---|---|",
             *(f"| {key} | {value} |" for key, value in machine(with_peers=bool(peers))),
         ],
-        "Commands": [f"- {item.name}: `{item.command}`" for item in [floor, *ours, *peers]],
+        "Commands": [
+            f"- {item.name}: `{item.command}`"
+            for item in [floor, *ours, *peers, *(sweep_measurements(sweeps))]
+        ],
         "How it is measured": method_notes(runs, slow_runs, args.quick, (start_load, loadavg())),
         "Findings of the cold scan, per principle": findings,
     }

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,6 +73,11 @@ def refuse_without_work_tree(root: Path) -> None:
     raise UsageError(
         f"{Path(root).resolve()} is {what}: gc-bot works on a checkout's files; run it in {instead}"
     )
+
+
+def _literal(path: str) -> str:
+    """A path as a sparse-checkout (gitignore) pattern that matches it and nothing else."""
+    return "".join(f"\\{c}" if c in "\\*?[]!# " else c for c in path)
 
 
 class GitError(OperationalError):
@@ -227,22 +232,38 @@ class Git:
         return removed
 
     @contextmanager
-    def worktree(self, commit: str) -> Iterator[Path]:
-        """A detached worktree at `commit`, in a temporary folder outside the repository."""
+    def worktree(self, commit: str, only: Sequence[str] | None = None) -> Iterator[Path]:
+        """A detached worktree at `commit`, in a temporary folder outside the repository.
+
+        With `only`, a sparse one: just those files are written (the rest of the tree is in
+        its index, marked skip-worktree, so diff, add and commit see them unchanged); checking
+        out a big tree and deleting it again costs seconds a proposal does not need.
+        """
         common = self.common_dir()
         parent = worktrees.new_folder(common)
         path = parent / parent.name  # a unique name: git names its worktree records after it
+        checkout = ["--no-checkout"] if only is not None else []
         try:
             with worktrees.serialised(common):  # add, remove and prune race on .git/worktrees
                 crash_point("worktree-before-add")
-                self.run("worktree", "add", "--detach", "--quiet", str(path), commit)
+                self.run("worktree", "add", "--detach", "--quiet", *checkout, str(path), commit)
             crash_point("worktree-added")
+            if only is not None:
+                Git(path).materialise(only)
             yield path
         finally:
             with worktrees.serialised(common):
                 self.run("worktree", "remove", "--force", str(path), check=False)
                 shutil.rmtree(parent, ignore_errors=True)
                 self.run("worktree", "prune", check=False)
+
+    def materialise(self, paths: Sequence[str]) -> None:
+        """Fill this worktree's index from HEAD and write only `paths` (sparse patterns given
+        for this one command, so the repository's configuration is never changed)."""
+        info = Path(self.run("rev-parse", "--absolute-git-dir")) / "info"
+        info.mkdir(parents=True, exist_ok=True)
+        (info / "sparse-checkout").write_text("".join(f"/{_literal(p)}\n" for p in paths))
+        self.run("-c", "core.sparseCheckout=true", "read-tree", "-mu", "HEAD")
 
     def commit_worktree(self, path: Path, message: str, files: list[str] | None = None) -> str:
         """Commit `files` (default: everything) in worktree `path` as gc-bot; returns the commit."""

@@ -196,6 +196,7 @@ class _Run:
     report: SweepReport
     agent: Any
     forge: Forge
+    snapshot: Any = None  # what the scan of the base read, for validation to rescan against
 
     @classmethod
     def start(
@@ -234,9 +235,13 @@ class _Run:
 
             with self.git.worktree(self.report.base_commit) as tree:
                 result = scan(
-                    tree, self.principles, exclude=self.config.exclude, agent=self._reviewer()
+                    tree,
+                    self.principles,
+                    exclude=self.config.exclude,
+                    agent=self._reviewer(),
+                    snapshot=True,
                 )
-            findings = result.findings
+            findings, self.snapshot = result.findings, result.snapshot
             self.report.review = {
                 key: result.stats[key] for key in ("review", "not_checked") if key in result.stats
             }
@@ -370,6 +375,7 @@ class _Run:
             lessons=lessons,
             commit=not self.report.dry_run,
             held=frozenset(state.rejected_fingerprints() | state.fingerprints_in_flight()),
+            snapshot=self.snapshot,
         )
 
     def _result_outcome(self, proposal: Proposal, result: FixResult, taken: set[str]) -> Outcome:

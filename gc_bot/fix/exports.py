@@ -63,24 +63,61 @@ def _module_level(body: list[ast.stmt]):
 
 
 def _importers(worktree: Path, module: str, names: set[str], exclude: str):
-    """(path, line, name) for each `from <module> import <name>` elsewhere in the repository."""
+    """(path, line, name) for each `from <module> import <name>` elsewhere in the repository:
+    in the files of the worktree as they are, and (a sparse worktree) as committed in HEAD."""
     last = module.rsplit(".", 1)[-1]
     pattern = _IMPORT_FROM.format(name=re.escape(last))
+    present = _grep(worktree, pattern)
+    committed = [p.removeprefix("HEAD:") for p in _grep(worktree, pattern, "HEAD")]
+    absent = [p for p in committed if p not in present and not (worktree / p).exists()]
+    texts = _committed_texts(worktree, absent)
+    for candidate in sorted({*present, *texts}):
+        if candidate != exclude:
+            yield from _imports_of(worktree, candidate, module, names, texts.get(candidate))
+
+
+def _grep(worktree: Path, pattern: str, *tree: str) -> list[str]:
     done = subprocess.run(
-        ["git", "grep", "-l", "-E", pattern, "--", "*.py"],
+        ["git", "grep", "-l", "-E", pattern, *tree, "--", "*.py"],
         cwd=worktree,
         capture_output=True,
         text=True,
         check=False,
     )
-    for candidate in done.stdout.splitlines():
-        if candidate != exclude:
-            yield from _imports_of(worktree, candidate, module, names)
+    return done.stdout.splitlines()
 
 
-def _imports_of(worktree: Path, candidate: str, module: str, names: set[str]):
+def _committed_texts(worktree: Path, paths: list[str]) -> dict[str, str | None]:
+    """Files as HEAD has them, in one `git cat-file --batch`."""
+    if not paths:
+        return {}
+    done = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=worktree,
+        input="".join(f"HEAD:{p}\n" for p in paths).encode(),
+        capture_output=True,
+        check=False,
+    )
+    texts: dict[str, str | None] = {}
+    out, at = done.stdout, 0
+    for path in paths:
+        header_end = out.find(b"\n", at)
+        header = out[at:header_end].split()
+        if len(header) != 3 or header[1] != b"blob":
+            at = header_end + 1  # "<spec> missing": nothing to read
+            continue
+        size = int(header[2])
+        body = out[header_end + 1 : header_end + 1 + size]
+        texts[path] = body.decode("utf-8", "replace")
+        at = header_end + 1 + size + 1
+    return texts
+
+
+def _imports_of(worktree: Path, candidate: str, module: str, names: set[str], text=None):
     try:
-        tree = ast.parse((worktree / candidate).read_text(encoding="utf-8"))
+        if text is None:
+            text = (worktree / candidate).read_text(encoding="utf-8")
+        tree = ast.parse(text)
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return
     own, is_package = module_of(candidate)

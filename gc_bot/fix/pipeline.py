@@ -32,6 +32,9 @@ class FixContext:
     lessons: Callable[[str], Any] = lambda principle: None
     commit: bool = True  # False for --dry-run
     held: frozenset[str] = frozenset()  # fingerprints rejected or held by other proposals
+    # What the scan of the base read (`scan(..., snapshot=True)`): validation rescans only the
+    # proposal's files against it, and without a test command the worktree holds only those.
+    snapshot: Any = None
 
 
 @dataclass
@@ -51,7 +54,10 @@ class FixResult:
 
 def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
     principle = ctx.principles.get(proposal.principle)
-    with deadline(ctx.proposal_timeout), ctx.git.worktree(ctx.base_commit) as tree:
+    with (
+        deadline(ctx.proposal_timeout),
+        ctx.git.worktree(ctx.base_commit, only=_sparse(ctx, proposal)) as tree,
+    ):
         validator = Validator(
             worktree=tree,
             principles=ctx.principles,
@@ -66,6 +72,7 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
             test_timeout=ctx.test_timeout,
             test_env=ctx.test_env,
             max_diff_lines=ctx.max_diff_lines,
+            snapshot=ctx.snapshot,
         )
         result = _Fixing(ctx, principle, tree, validator, FixResult(proposal)).run()
         if result.error is not None and remaining() == 0.0:
@@ -78,6 +85,14 @@ def fix_proposal(ctx: FixContext, proposal: Proposal) -> FixResult:
                 files = list(result.proposal.files)
                 result.commit = ctx.git.commit_worktree(tree, _message(principle, result), files)
         return result
+
+
+def _sparse(ctx: FixContext, proposal: Proposal) -> tuple[str, ...] | None:
+    """The files a worktree needs when nothing but gc-bot reads it, else None (all of them):
+    the team's test command runs on the whole tree."""
+    if ctx.test_command or ctx.snapshot is None or any("\n" in p for p in proposal.files):
+        return None
+    return tuple(proposal.files)
 
 
 @dataclass

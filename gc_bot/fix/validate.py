@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gc_bot.findings import Finding
 from gc_bot.fix.deadline import deadline_reason, remaining
@@ -56,6 +57,7 @@ class Validator:
     max_diff_lines: int = 200
     base_findings: tuple[Finding, ...] = ()  # the base's findings in the proposal's files
     held: frozenset[str] = frozenset()  # fingerprints people rejected or other proposals hold
+    snapshot: Any = None  # the base scan's snapshot: only the proposal's files are scanned again
     _originals: dict[str, str] = field(default_factory=dict, repr=False)
 
     def write(self, contents: dict[str, str]) -> None:
@@ -117,7 +119,13 @@ class Validator:
                 return Verdict(f"{path} no longer parses: {problem}")
         from gc_bot.scan import scan
 
-        result = scan(self.worktree, self.principles, exclude=self.exclude, only=set(self.files))
+        result = scan(
+            self.worktree,
+            self.principles,
+            exclude=self.exclude,
+            only=set(self.files),
+            snapshot=self.snapshot or False,
+        )
         unreadable = [s for s in result.skipped if s.path in self.files]
         if unreadable:
             return Verdict(f"{unreadable[0].path} cannot be scanned: {unreadable[0].reason}")
@@ -177,8 +185,10 @@ def _silences(before: str, after: str) -> bool:
 def _parse_problem(path: Path) -> str | None:
     import libcst as cst
 
-    try:
-        cst.parse_module(path.read_text(encoding="utf-8"))
+    from gc_bot.scan.parsed import parse_module
+
+    try:  # remembered: the scan that follows parses the same text
+        parse_module(path.read_bytes().decode("utf-8"), remember=True)
     except cst.ParserSyntaxError as error:
         return f"line {error.raw_line}: {error.message}"
     except (OSError, UnicodeDecodeError) as error:

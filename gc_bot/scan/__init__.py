@@ -141,7 +141,9 @@ def scan(
     salt = cache_salt(principles.digest, team_dir(principles.source))
     cache = open_cache() if use_cache else NoCache()
     try:
-        if isinstance(snapshot, Snapshot) and snapshot.salt == salt and only is not None:
+        if isinstance(snapshot, Snapshot):
+            if snapshot.salt != salt or only is None:
+                raise ValueError("a rescan needs a snapshot of the same principles, and files")
             return _rescan(root.resolve(), principles, snapshot, only, cache, started)
         return _scan(
             root.resolve(),

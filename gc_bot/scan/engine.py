@@ -46,13 +46,13 @@ def analyze(job: Job) -> dict[str, Any]:
     import libcst as cst
 
     from gc_bot.scan.checks import get_check, parse_options
-    from gc_bot.scan.parsed import ParsedFile
+    from gc_bot.scan.parsed import ParsedFile, parse_module
 
     problem = _unparseable(job.text)
     if problem:
         return {"error": problem}
     try:
-        module = cst.parse_module(job.text)
+        module = parse_module(job.text)
     except cst.ParserSyntaxError as error:
         return {"error": f"syntax error at line {error.raw_line}: {error.message}"}
     except RecursionError:

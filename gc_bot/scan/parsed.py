@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import gc
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +24,26 @@ from libcst._nodes.internal import CodegenState
 from gc_bot.findings import split_lines
 
 Position = tuple[int, int, int, int]  # line, column, end line, end column; all 1-based
+_REMEMBERED: OrderedDict[str, cst.Module] = OrderedDict()
+_REMEMBER = 4  # validation's few changed files, not a scan's thousands
+_LOCK = threading.Lock()
+
+
+def parse_module(text: str, *, remember: bool = False) -> cst.Module:
+    """libcst's parse of `text`; `remember` keeps the module for the next parse of the same
+    text (validation checks that a changed file parses, then the scan of it parses it again)."""
+    with _LOCK:
+        module = _REMEMBERED.get(text)
+        if module is not None:
+            _REMEMBERED.move_to_end(text)
+            return module
+    module = cst.parse_module(text)
+    if remember:
+        with _LOCK:
+            _REMEMBERED[text] = module
+            while len(_REMEMBERED) > _REMEMBER:
+                _REMEMBERED.popitem(last=False)
+    return module
 
 
 @dataclass(frozen=True)
