@@ -90,5 +90,19 @@ def remember_valid(key: str) -> None:
         folder = cache_dir() / "valid"
         folder.mkdir(exist_ok=True)
         (folder / key).touch()
+        _prune(folder)
     except OSError:
         pass  # validated again next time
+
+
+_KEEP_VALID = 2000  # markers; each edit of gc-bot's code in a checkout makes a new set
+
+
+def _prune(folder: Path) -> None:
+    """Keep the most recent markers: old code's principles will not be asked about again."""
+    entries = list(os.scandir(folder))
+    if len(entries) <= _KEEP_VALID:
+        return
+    entries.sort(key=lambda entry: entry.stat().st_mtime_ns)
+    for entry in entries[: len(entries) - _KEEP_VALID // 2]:
+        os.unlink(entry.path)

@@ -227,8 +227,7 @@ class ParsedFile:
             node = statement.node
             ours += node.body if isinstance(node, cst.SimpleStatementLine) else [node]
         theirs = sorted(
-            (n for n in ast.walk(tree) if isinstance(n, ast.stmt) and _paired(n, self.lines)),
-            key=lambda n: (n.lineno, n.col_offset),
+            _ast_statements(tree.body, self.lines), key=lambda n: (n.lineno, n.col_offset)
         )
         if len(ours) != len(theirs):
             return None
@@ -294,6 +293,22 @@ def _paired(node: ast.stmt, lines: list[str]) -> bool:
     if isinstance(node, ast.If) and 1 <= node.lineno <= len(lines):
         return not lines[node.lineno - 1].encode()[node.col_offset :].startswith(b"elif")
     return True
+
+
+def _ast_statements(body: list[ast.stmt], lines: list[str]) -> Iterator[ast.stmt]:
+    """Every statement under `body` with a libcst twin (`ast.walk` would visit every
+    expression too, ten times the nodes)."""
+    for node in body:
+        if _paired(node, lines):
+            yield node
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(node, name, None)
+            if isinstance(inner, list):
+                yield from _ast_statements(inner, lines)
+        for handler in getattr(node, "handlers", ()):
+            yield from _ast_statements(handler.body, lines)
+        for case in getattr(node, "cases", ()):
+            yield from _ast_statements(case.body, lines)
 
 
 def _last_block(node: cst.CSTNode) -> cst.BaseSuite | None:
