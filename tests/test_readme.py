@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 
 from gc_bot.cli import main
 from gc_bot.config import Settings
@@ -131,7 +130,8 @@ def test_the_readme_links_to_files_that_exist():
 
 
 def test_the_five_minute_walk_through_works_as_written(tmp_path):
-    """The README's commands, run in order in a fresh repository with some sloppy code."""
+    """The README's commands, run in order and as written (no commit in between) in a fresh
+    repository with some sloppy code."""
     (block,) = code_blocks(section("Five minutes in your repository"), "bash")
     commands = [line.split("#")[0].strip() for line in block.splitlines()]
     commands = [c for c in commands if c]
@@ -149,10 +149,7 @@ def test_the_five_minute_walk_through_works_as_written(tmp_path):
     for command in commands:
         args = [sys.executable, "-m", "gc_bot", *shlex.split(command)[1:]]
         done[command] = subprocess.run(args, cwd=repo, capture_output=True, text=True, check=False)
-        if command == "gc-bot init":  # then commit, as the next steps say
-            assert done[command].returncode == 0, done[command].stderr
-            git(repo, "add", "-A")
-            git(repo, "commit", "-q", "-m", "Add gc-bot")
+    assert done["gc-bot init"].returncode == 0, done["gc-bot init"].stderr
     tested = done["gc-bot principles test"]
     assert tested.returncode == 0 and " 0 failed" in tested.stdout, tested.stdout
     scanned = done["gc-bot scan ."]
@@ -163,8 +160,6 @@ def test_the_five_minute_walk_through_works_as_written(tmp_path):
     assert not git(repo, "branch", "--list", "gc-bot/no-*"), "a dry run writes no branch"
     linted = actionlint(repo)
     assert linted.returncode == 0, linted.stdout
-    for name in WORKFLOWS:
-        yaml.safe_load((repo / ".github" / "workflows" / name).read_text(encoding="utf-8"))
 
 
 def test_a_gc_bot_installed_from_git_pins_the_workflows_to_that_commit():
