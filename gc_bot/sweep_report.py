@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gc_bot.propose.upkeep import VANISHED
 from gc_bot.sweep import SweepReport
 
 _MARK = {"proposed": "+", "pending": "~", "dropped": "x", "skipped": "-"}
@@ -24,6 +25,7 @@ def render_text(report: SweepReport) -> str:
             lines += ["     " + line for line in o.diff.splitlines()]
     if not report.proposals:
         lines.append(" nothing to propose")
+    lines += _upkeep_lines(report)
     for p in report.paused:
         reasons = "; ".join(p["reasons"]) or "no reasons given"
         lines.append(
@@ -62,3 +64,17 @@ def render_text(report: SweepReport) -> str:
             " look at a proposal: git log -p -1 <branch>; decide: gc-bot feedback approve|reject <id>"
         )
     return "\n".join(lines)
+
+
+def _upkeep_lines(report: SweepReport) -> list[str]:
+    """Proposals already out: what the base's moves did to them (nothing, mostly)."""
+    done = report.upkeep
+    lines = [
+        f" withdrew {pid}: {VANISHED} (not counted as a rejection)"
+        for pid in done.get("retired", [])
+    ]
+    lines += [
+        f" rebuilt {pid} on {report.base}: {why}" for pid, why in done.get("refreshed", {}).items()
+    ]
+    lines += [f" left {pid} as it is: {why}" for pid, why in done.get("left", {}).items()]
+    return lines

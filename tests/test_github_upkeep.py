@@ -6,7 +6,10 @@ any branch but gc-bot's own. Every run from a fresh clone, as a scheduled job ha
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -232,3 +235,33 @@ def test_the_forge_refuses_to_push_any_branch_but_its_own(world, tmp_path):
         with pytest.raises(OperationalError, match="gc-bot pushes only its own branches"):
             api.push(Git(clone), target, [spec], force=True)
     assert all(ref != "refs/heads/main" for _, _, ref in world.bot_pushes())
+
+
+def test_a_sweep_killed_right_after_closing_a_vanished_pr_ends_as_one_run(world):
+    fake = world.fake
+    world.sweep()
+    pr = the_pr(world)
+    world.push_main({"pkg/loaders.py": LOADERS.replace("except:", "except ModuleNotFoundError:")})
+    clone = world.clone()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gc_bot", "sweep"],
+        cwd=clone,
+        env={**os.environ, **world.env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+    def kill(request):
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    fake.on("PATCH", rf"/pulls/{pr['number']}$", kill, after=True)
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert the_pr(world)["state"] == "closed" and pr["head"] in fake.branches()
+    assert '"type": "withdrawn"' not in fake._git("show", "gc-bot/feedback:feedback/ledger.jsonl")
+    again = world.sweep()
+    assert again["proposals"] == []
+    assert [r["status"] for r in listed(world).values()] == ["withdrawn"]
+    assert pr["head"] not in fake.branches()  # the rest of the cut-off run, done
+    assert len(fake.comments[pr["number"]]) == 1

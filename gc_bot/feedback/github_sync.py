@@ -424,7 +424,8 @@ def _iso(value: Any) -> str:
 
 
 def _clean_branches(forge: GitHubForge, state: FeedbackState) -> list[str]:
-    """Delete merged PRs' branches and branches pushed without their PR (a cut-off run)."""
+    """Delete the branches of merged PRs, of PRs gc-bot closed itself (withdrawn or a partial
+    no; a run cut off after closing), and branches pushed without their PR (a cut-off run)."""
     from gc_bot.propose.github_api import PROPOSAL_BRANCH, run_git
 
     out = run_git(forge.git, forge.target, ["ls-remote", "origin", "refs/heads/gc-bot/*"])
@@ -435,11 +436,16 @@ def _clean_branches(forge: GitHubForge, state: FeedbackState) -> list[str]:
         if not PROPOSAL_BRANCH.fullmatch(branch):
             continue
         own = with_pr.get(branch)
-        if (own is not None and own.merged) or own is None:
+        if own is None or own.merged or (own.state == "closed" and _closed_by_gc_bot(state, own)):
             doomed.append(branch)
     for branch in doomed:
         forge.delete_branch(branch)
     return doomed
+
+
+def _closed_by_gc_bot(state: FeedbackState, own: OwnPR) -> bool:
+    decision = state.verdicts.get(own.proposal)
+    return state.was_withdrawn(own.proposal) or bool(decision and decision.get("partial"))
 
 
 def fetch_ledger(git: Git, target: GitHubTarget) -> None:
