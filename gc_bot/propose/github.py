@@ -122,7 +122,18 @@ class GitHubForge:
             if existing:
                 pr.edit(title=title, body=body)
             self._label(pr, change.proposal.principle)
-        self._prs = None
+        self._remember(existing, pr, change.commit)
+
+    def _remember(self, existing: OwnPR | None, pr: Any, head: str) -> None:
+        """Keep the list of gc-bot's PRs current without listing them all again."""
+        if existing is not None:
+            existing.head_sha = head
+            return
+        own = _own(pr, self.target.repository)
+        if own is None or self._prs is None:
+            self._prs = None  # unexpected: read the list afresh next time
+        else:
+            self._prs.append(own)
 
     def _create(self, change: Change, title: str, body: str) -> Any:
         import github
@@ -173,7 +184,6 @@ class GitHubForge:
             self._refuse_others_commits(own, proposal.get("commit"))
             self.close(own, "vanished", why)
         self.delete_branch(proposal["branch"])
-        self._prs = None
         return {}
 
     def close(self, own: OwnPR, because: str, why: str) -> None:
@@ -199,7 +209,7 @@ class GitHubForge:
         api.push(self.git, self.target, [spec], lease={change.branch: own.head_sha or ""})
         with api.api_errors(self.target, f"refreshing #{own.number}"):
             own.pr.edit(title=self._title(change), body=self._body(change))
-        self._prs = None
+        self._remember(own, own.pr, change.commit)
         return {}
 
     def _refuse_others_commits(self, own: OwnPR, recorded: str | None) -> None:
