@@ -150,7 +150,6 @@ class FakeGitHub:
         self.git_hooks: list[GitHook] = []
         self.rate_remaining = 5000
         self._ids = 1000
-        self._clock = 0
         self._epoch = datetime.now(UTC).replace(microsecond=0)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -413,9 +412,13 @@ class FakeGitHub:
         return self._ids
 
     def _now(self) -> str:
-        """A clock from the fake's start, one second per event, so 'latest' is never a tie."""
-        self._clock += 1
-        return (self._epoch + timedelta(seconds=self._clock)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        """The real clock, yet a second after the last event, so 'latest' is never a tie; never
+        ahead of real time by more than a burst of events, since gc-bot compares these times
+        with its own (a tick's release, stamped by gc-bot, must come after the close it undoes)."""
+        self._epoch = max(
+            datetime.now(UTC).replace(microsecond=0), self._epoch + timedelta(seconds=1)
+        )
+        return self._epoch.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _html(self, number: int) -> str:
         return f"http://127.0.0.1:{self.port}/{self.full_name}/pull/{number}"
