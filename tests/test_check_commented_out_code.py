@@ -84,3 +84,41 @@ def test_a_branch_that_names_its_case_is_not_dead_code(repo):
         return None
     """
     assert found(repo, text) == [(7, 7, "commented-out code (1 line)")]
+
+
+def test_a_commented_out_assert_states_an_invariant_except_in_a_test(repo):
+    text = """\
+    def dispatch(target, name, dispatcher):
+        # assert isinstance(target, type)
+        setattr(target, name, dispatcher)
+        # assert dispatcher is not None
+        # dispatcher.check(target)
+        return dispatcher
+    """
+    root = repo({"m.py": textwrap.dedent(text), "tests/test_dispatch.py": textwrap.dedent(text)})
+    result = scan(root, starter_principle("no-commented-out-code"))
+    assert [(f.path, f.line, f.end_line) for f in result.findings] == [
+        ("m.py", 4, 5),
+        ("tests/test_dispatch.py", 2, 2),
+        ("tests/test_dispatch.py", 4, 5),
+    ]
+
+
+def test_a_line_that_states_the_case_the_next_if_tests_is_not_dead_code(repo):
+    text = """\
+    def check_ordering(obj):
+        # ordering = None
+        if obj.ordering is None:  # The default value is None
+            return []
+        # ordering = compute(obj)
+        if obj.ordering is None:
+            return []
+        # ordering = 1
+        if obj.ordering is None:
+            return []
+        return obj.ordering
+    """
+    assert found(repo, text) == [
+        (5, 5, "commented-out code (1 line)"),
+        (8, 8, "commented-out code (1 line)"),
+    ]

@@ -286,6 +286,18 @@ class ConnectionEvents:
         """Intercept high level execute() events, after execute."""
 
 
+class PoolEvents:
+    @classmethod
+    def _accept_with(cls, target):
+        return target if isinstance(target, type) else None
+
+    def connect(self, dbapi_connection, connection_record):
+        """Called at the moment a particular DBAPI connection is first created."""
+
+    def checkout(self, dbapi_connection, connection_record, connection_proxy):
+        """Called when a connection is retrieved from the Pool."""
+
+
 class Half:
     def before(self):
         """Runs before."""
@@ -300,3 +312,41 @@ class Half:
     )
     messages = [f.message for f in scan(root, starter_principle(PRINCIPLE)).findings]
     assert len(messages) == 2 and all("`before`" in m or "`after`" in m for m in messages)
+
+
+def test_a_typed_declaration_beside_its_runtime_definition_is_not_a_placeholder(tmp_path):
+    root = make_repo(
+        tmp_path / "r",
+        {
+            "sql.py": """\
+from typing import TYPE_CHECKING
+
+
+def or_(initial, *clauses) -> list:  # type: ignore[empty-body]
+    \"\"\"Join clauses with OR.\"\"\"
+    ...
+
+
+if not TYPE_CHECKING:
+
+    def or_(*clauses):
+        return list(clauses)
+
+
+def and_(initial, *clauses) -> list:
+    \"\"\"Join clauses with AND.\"\"\"
+    ...
+
+
+if TYPE_CHECKING:
+
+    def and_(*clauses):
+        return list(clauses)
+""",
+        },
+    )
+    found = [(f.line, f.message) for f in scan(root, starter_principle(PRINCIPLE)).findings]
+    # `and_` is redefined for the type checker only: at run time the stub is all there is.
+    assert found == [
+        (15, "`and_` is a placeholder: its body is only `...`; implement it or remove it")
+    ]

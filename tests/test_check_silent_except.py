@@ -50,6 +50,17 @@ def commit(conn):
         with util.safe_reraise():
             conn.rollback()
 
+def rollback(transaction):
+    rollback_err = None
+    try:
+        transaction.rollback()
+    except:
+        rollback_err = sys.exc_info()
+    finally:
+        transaction.close()
+    if rollback_err:
+        raise rollback_err[1].with_traceback(rollback_err[2])
+
 def parse_date_safe(text):
     try:
         return parse_date(text)

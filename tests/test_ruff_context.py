@@ -155,3 +155,94 @@ def test_output_the_user_asked_for_is_quiet(repo):
             """
     }
     assert found(repo, "no-print-in-library", files) == [("pkg/setup.py", 4)]
+
+
+def test_a_command_line_fallback_that_exits_may_print_a_stray_print_may_not(repo):
+    files = {
+        "pkg/__init__.py": """\
+            try:
+                from ._main import main
+            except ImportError:
+
+                def main() -> None:
+                    import sys
+
+                    print("install the [cli] extra to run the command line client")
+                    sys.exit(1)
+
+
+            def stop(reason):
+                print("stopping:", reason)
+                raise SystemExit(2)
+
+
+            def fetch(url):
+                print("fetching", url)
+
+                def give_up():
+                    raise SystemExit(1)
+
+                return give_up
+            """,
+    }
+    assert found(repo, "no-print-in-library", files) == [("pkg/__init__.py", 18)]
+
+
+def test_a_todo_that_names_its_ticket_or_release_in_its_own_words_is_quiet(repo):
+    files = {
+        "pkg/state.py": """\
+            def reload(fields, name, field):
+                fields[name] = field
+                # TODO: investigate if old relational fields must be reloaded or if
+                # it's sufficient if the new field is (#27737).
+                # Delay rendering of relationships.
+                return fields
+
+
+            def user():
+                try:
+                    return "me"
+                except (ImportError, KeyError, OSError):
+                    # TODO: Drop ImportError and KeyError when dropping support for PY312.
+                    # KeyError or OSError is raised if there is no entry in /etc/passwd.
+                    return ""
+
+
+            def fetch(url):
+                # TODO: retry on timeouts, see JIRA-4411
+                # TODO: handle redirects
+                # TODO: drop the old client one day
+                # TODO: cache the answers.
+                # Tracked in #12.
+                return url
+            """,
+    }
+    assert found(repo, "todo-needs-ticket", files) == [
+        ("pkg/state.py", 20),
+        ("pkg/state.py", 21),
+    ]
+
+
+def test_except_raise_that_anchors_an_else_is_quiet_a_bare_re_raise_is_found(repo):
+    files = {
+        "pkg/state.py": """\
+            def change(self, fn):
+                try:
+                    value = fn(self)
+                except:
+                    raise
+                else:
+                    self.done = True
+                    return value
+
+
+            def read(path):
+                try:
+                    return open(path).read()
+                except OSError:
+                    raise
+                finally:
+                    print("read")
+            """,
+    }
+    assert found(repo, "no-useless-try", files) == [("pkg/state.py", 14)]

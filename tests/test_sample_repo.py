@@ -53,6 +53,13 @@ EXPECTED = {
     ("shop/core/legacy.py", "no-useless-try", "TRY203"),
     ("shop/core/legacy.py", "no-debug-leftovers", "T100"),
     ("shop/core/legacy.py", "no-commented-out-code", "commented-out code (1 line)"),
+    # The sloppy twins of what mature code means (precision, issue 17): a docstring-only method
+    # beside a real public one, a typed `...` with no runtime definition, a commented-out call,
+    # a TODO that names no ticket or release.
+    ("shop/core/notify.py", "no-placeholder-code", "`resend` is a placeholder"),
+    ("shop/core/notify.py", "no-placeholder-code", "`subject` is a placeholder"),
+    ("shop/core/notify.py", "no-commented-out-code", "commented-out code (1 line)"),
+    ("shop/core/notify.py", "todo-needs-ticket", "TD003"),
 }
 
 
@@ -108,6 +115,9 @@ def test_the_look_alikes_stay_quiet(shop):
         "ItemRows",
         "return paid",
         "invoice_header",
+        "order_placed",
+        "order_shipped",
+        "`receipt`",
     ):
         assert quiet not in messages
 

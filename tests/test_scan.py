@@ -50,7 +50,7 @@ def test_finds_each_principle_once_per_place(repo, starter):
     silent = next(f for f in result.findings if f.principle == "no-silent-except")
     # E722, S110 and the libcst check all fire on the same handler: one finding lists them.
     assert set(silent.rules) == {"E722", "S110", "silent-except"}
-    assert silent.severity == "error"
+    assert silent.severity == "info"  # shown, not failing: bench/PRECISION.md says why
 
 
 def test_print_is_allowed_in_tests_and_main(repo, starter):
@@ -240,9 +240,9 @@ def test_text_and_github_formats(repo):
     root = repo({"a.py": SLOPPY})
     text = run_gc_bot(None, "scan", str(root)).stdout
     assert "a.py:7:5" in text and "no-silent-except" in text and "4 findings" not in text
-    assert "2 error, 2 warning" in text
+    assert "1 error, 2 warning, 1 info" in text
     github = run_gc_bot(None, "scan", str(root), "--format", "github").stdout.splitlines()
-    assert "::error file=a.py,line=7,endLine=8,col=5,title=no-silent-except::" in github[2]
+    assert "::notice file=a.py,line=7,endLine=8,col=5,title=no-silent-except::" in github[2]
 
 
 def test_config_precedence_file_env_flag(repo):

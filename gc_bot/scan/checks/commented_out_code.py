@@ -6,7 +6,8 @@ list (`# "%b %d %Y",`) all read as code to it, and a five-line block is five fin
 block (consecutive comment lines at one indentation) is read as a whole: its lines are parsed in
 the largest runs that parse, and only statements that do something count as code (assignments,
 imports, calls, returns, compound statements; not a bare name, a literal or a `Label: value`
-annotation). A block that also explains itself (a sentence, a line ending in `:` that introduces
+annotation; outside tests, not an `assert`, which states an invariant without paying for it,
+while in a test it is a check switched off). A block that also explains itself (a sentence, a line ending in `:` that introduces
 an example, a doctest `>>>`, a `## header`) is documentation with an example or code parked on
 purpose with its reason, and is left alone.
 """
@@ -48,11 +49,14 @@ class CommentedOutCode(Check):
 
     def run(self, source: ParsedFile, options: object) -> FileResult:
         hits = []
+        in_tests = _in_tests(source.path)
         for block in _blocks(source.lines):
-            code = _code_lines(block)
+            code = _code_lines(block, in_tests)
             one = len(code) == 1
             if code and not (one and _names_what_follows(source.lines, block)):
-                if one and _opens_branch(source.lines, block):
+                if one and (
+                    _opens_branch(source.lines, block) or _states_the_case(source.lines, block)
+                ):
                     continue
                 hits.append((block, code))
         if not hits:
@@ -79,6 +83,44 @@ def _opens_branch(lines: list[str], block: list[_Line]) -> bool:
         before -= 1
     header = lines[before].strip() if before >= 0 else ""
     return header.endswith(":") and header.startswith(("if ", "elif ", "else", "case "))
+
+
+def _in_tests(path: str) -> bool:
+    """A test module or conftest, or a file under a `test`/`tests` folder."""
+    *folders, name = path.split("/")
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or bool({"test", "tests"} & set(folders))
+    )
+
+
+def _states_the_case(lines: list[str], block: list[_Line]) -> bool:
+    """One `name = constant` line right above the `if` that tests that name against that
+    constant (`# ordering = None` over `if obj.ordering is None:`) states the case it handles."""
+    tree = _parse(block[-1].text)
+    after = block[-1].number
+    while after < len(lines) and not lines[after].strip():
+        after += 1
+    following = lines[after].strip() if after < len(lines) else ""
+    if tree is None or len(tree.body) != 1 or not following.startswith(("if ", "elif ")):
+        return False
+    node = tree.body[0]
+    if not (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.value, ast.Constant)
+    ):
+        return False
+    target = node.targets[0]
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+    test = following.split("#", 1)[0]
+    return (
+        bool(name)
+        and re.search(rf"\b{re.escape(name)}\b", test) is not None
+        and (repr(node.value.value) in test)
+    )
 
 
 def _names_what_follows(lines: list[str], block: list[_Line]) -> bool:
@@ -112,7 +154,7 @@ def _blocks(lines: list[str]) -> list[list[_Line]]:
     return [b for b in blocks if any(_CODE_HINT.search(line.text) for line in b)]
 
 
-def _code_lines(block: list[_Line]) -> list[int]:
+def _code_lines(block: list[_Line], in_tests: bool) -> list[int]:
     """The line numbers of the block's code, or [] when the block is not commented-out code."""
     texts = [line.text.rstrip() for line in block]
     if any(_explains(text) for text in texts):
@@ -127,7 +169,7 @@ def _code_lines(block: list[_Line]) -> list[int]:
         if tree is None:
             index += 1
             continue
-        if any(_does_something(statement) for statement in tree.body):
+        if any(_does_something(statement, in_tests) for statement in tree.body):
             code += [block[i].number for i in range(index, end) if texts[i].strip()]
         index = end
     if len(code) == 1 and _trivial(texts[[b.number for b in block].index(code[0])]):
@@ -178,7 +220,9 @@ def _parses_branch(text: str) -> bool:
     return _parses(f"try:\n  pass\n{text} pass") or _parses(f"if 1:\n  pass\n{text} pass")
 
 
-def _does_something(node: ast.stmt) -> bool:
+def _does_something(node: ast.stmt, in_tests: bool) -> bool:
+    if isinstance(node, ast.Assert):
+        return in_tests  # an invariant written down, or (in a test) a check switched off
     if isinstance(node, ast.Expr):
         return isinstance(node.value, ast.Call | ast.Await | ast.Yield | ast.YieldFrom)
     if isinstance(node, ast.AnnAssign):

@@ -98,7 +98,12 @@ class PlaceholderCode(Check):
             candidate = _candidate(node, statement.parents, aliases)
             if candidate is not None:
                 candidates.append([*candidate, *DefLines.of(source).span(node)])
-        candidates = [c for c in candidates if c[0] not in _interface_specs(classes, candidates)]
+        declared = _defined_for_runtime(source)
+        candidates = [
+            c
+            for c in candidates
+            if c[0] not in _interface_specs(classes, candidates) and (c[0], c[2]) not in declared
+        ]
         return FileResult(facts={"classes": classes, "candidates": candidates})
 
     def combine(self, facts: Mapping[str, Any], options: object) -> dict[str, list[Hit]]:
@@ -126,9 +131,23 @@ class PlaceholderCode(Check):
         return found
 
 
+def _defined_for_runtime(source: ParsedFile) -> set[tuple[str | None, str]]:
+    """(class or None, name) of functions defined under `if not TYPE_CHECKING:`: a stub of the
+    same name beside it is the type checker's declaration (a typed signature with `...`), and
+    the runtime definition is the one under the `if`."""
+    found: set[tuple[str | None, str]] = set()
+    for statement in source.of_type(cst.FunctionDef):
+        if not any(_is_type_checking(p, negated=True) for p in statement.parents):
+            continue
+        classes = [p for p in statement.parents if isinstance(p, cst.ClassDef)]
+        found.add((classes[-1].name.value if classes else None, statement.node.name.value))
+    return found
+
+
 def _interface_specs(classes: dict[str, list[list[str]]], candidates: list[list[Any]]) -> set:
-    """Classes whose methods are all docstring-only (two or more): they specify an interface,
-    such as an events class whose methods document each hook, and implement nothing on purpose.
+    """Classes whose public methods are all docstring-only (two or more): they specify an
+    interface, such as an events class whose methods document each hook, and implement nothing
+    on purpose (private helpers, `_listen` or `_accept_with`, run the machinery behind it).
     """
     documented: dict[str, set[str]] = {}
     for owner, _, name, kind, todo, *_ in candidates:
@@ -138,7 +157,7 @@ def _interface_specs(classes: dict[str, list[list[str]]], candidates: list[list[
         owner
         for owner, names in documented.items()
         if len(names) >= 2
-        and names >= {m for m in classes[owner][1] if not (m.startswith("__") and m.endswith("__"))}
+        and names >= {m for m in classes[owner][1] if not m.startswith("_")}
     }
 
 
@@ -288,10 +307,15 @@ def _is_exception(name: str, bases: list[str]) -> bool:
     return bool(_EXCEPTION_NAME.search(name)) or any(_EXCEPTION_NAME.search(b) for b in bases)
 
 
-def _is_type_checking(node: cst.CSTNode) -> bool:
+def _is_type_checking(node: cst.CSTNode, negated: bool = False) -> bool:
+    """`if TYPE_CHECKING:` (or, negated, `if not TYPE_CHECKING:`)."""
     if not isinstance(node, cst.If):
         return False
     test = node.test
+    if negated:
+        if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+            return False
+        test = test.expression
     name = test.attr.value if isinstance(test, cst.Attribute) else getattr(test, "value", None)
     return name == "TYPE_CHECKING"
 

@@ -2,13 +2,17 @@
 
 Ruff judges one line at a time. These checks read the surroundings and mark the spans where a
 maintainer would close the PR: a `print` in a `__main__` demo or a command-line tool, an
-`import pdb` that implements a `--pdb` option, the imports of a module that only re-exports.
+`import pdb` that implements a `--pdb` option, the imports of a module that only re-exports,
+a TODO whose ticket or release is named in its own words, an `except: raise` that anchors an
+`else:`.
 They report nothing themselves; the scan drops their principle's ruff hits inside the spans.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 import libcst as cst
 
@@ -63,7 +67,8 @@ class PrintContext(Check):
     A module-level `if __name__ == "__main__":` block; an `if` on a verbosity, quiet or
     stdout option (the user asked for the output); a command-line module (it imports
     argparse, optparse, click, typer or getopt); a function whose name or docstring says it
-    prints, displays, dumps or echoes.
+    prints, displays, dumps or echoes; a function that ends the program (`sys.exit(...)`,
+    `raise SystemExit`): it is talking to the person at the terminal before it stops.
     """
 
     name = "print-context"
@@ -78,9 +83,28 @@ class PrintContext(Check):
         for statement in source.of_type(cst.FunctionDef):
             node = statement.node
             docstring = node.get_docstring(clean=False) or ""
-            if _OUTPUT_WORDS.search(node.name.value) or _OUTPUT_WORDS.search(docstring[:200]):
+            if (
+                _OUTPUT_WORDS.search(node.name.value)
+                or _OUTPUT_WORDS.search(docstring[:200])
+                or _ends_the_program(node)
+            ):
                 quiet.append(_span(source, node))
         return FileResult(quiet=quiet)
+
+
+def _ends_the_program(function: cst.FunctionDef) -> bool:
+    """Its own body (not a nested def) calls `sys.exit`/`exit`/`quit` or raises SystemExit."""
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Call) and _dotted(node.func) in {"sys.exit", "exit", "quit"}:
+            return True
+        if isinstance(node, cst.Raise) and node.exc is not None:
+            raised = node.exc.func if isinstance(node.exc, cst.Call) else node.exc
+            if _dotted(raised) == "SystemExit":
+                return True
+        pending += [c for c in node.children if not isinstance(c, cst.FunctionDef | cst.ClassDef)]
+    return False
 
 
 @register
@@ -158,3 +182,69 @@ def _declarative(statement: cst.CSTNode) -> bool:
             continue
         return False
     return True
+
+
+# A ticket named in the TODO's own words: a link, `#123`, `ABC-123`, `gh-123`, "issue 12".
+_TICKET = re.compile(
+    r"https?://\S+|(?<![\w&#])#\d+\b|\b[A-Z][A-Z0-9]+-\d+\b|\b(?:gh|GH)-\d+\b"
+    r"|(?i:\b(?:issue|ticket|bug|pr|pull request)\s*#?\d+\b)"
+)
+# A release that settles it: "drop ... when dropping support for PY312", "remove in 6.0".
+_SCHEDULE = re.compile(r"(?i)\b(?:drop|remov|deprecat|support)\w*\b")
+_VERSION = re.compile(r"(?i)\bpy(?:thon)?\s?3\.?\d{1,2}\b|\b\d+\.\d+(?:\.\d+)?\b")
+_TODO_TAG = re.compile(r"\b(?:TODO|FIXME|XXX)\b", re.IGNORECASE)
+
+
+@register
+class TodoContext(Check):
+    """A TODO whose own words name its tracker (ruff's TD003 looks only at the next line's
+    start): a ticket anywhere in the TODO's comment block (`... (#27737).`, a link, `ABC-123`),
+    or the release that settles it (`drop this when dropping support for Python 3.12`): a
+    deprecation schedule is a tracker too."""
+
+    name = "todo-context"
+
+    def run(self, source: ParsedFile, options: object) -> FileResult:
+        quiet = []
+        for first, last, text in _todo_blocks(source.text):
+            if _TICKET.search(text) or (_SCHEDULE.search(text) and _VERSION.search(text)):
+                quiet.append((first, last))
+        return FileResult(quiet=quiet)
+
+
+def _todo_blocks(text: str) -> list[tuple[int, int, str]]:
+    """(first line, last line, text) of each TODO and the comment lines that continue it."""
+    comments: list[tuple[int, int, str]] = []  # line, column, text
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                comments.append((token.start[0], token.start[1], token.string.lstrip("#").strip()))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return []
+    blocks = []
+    for index, (line, column, words) in enumerate(comments):
+        if not _TODO_TAG.search(words):
+            continue
+        last, parts = line, [words]
+        for next_line, next_column, more in comments[index + 1 :]:
+            if next_line != last + 1 or next_column != column or _TODO_TAG.search(more):
+                break  # the TODO's comment ended, or another TODO starts
+            last, parts = next_line, [*parts, more]
+        blocks.append((line, last, " ".join(parts)))
+    return blocks
+
+
+@register
+class TryContext(Check):
+    """`except: raise` in a try that has an `else:`: the handler is what lets the `else` mark
+    the success path (a try with an `else` needs a handler), a form chosen on purpose; ruff's
+    TRY203 is quiet there. A handler that only re-raises in a try without `else` is reported."""
+
+    name = "try-context"
+
+    def run(self, source: ParsedFile, options: object) -> FileResult:
+        quiet = []
+        for statement in source.of_type(cst.Try):
+            if statement.node.orelse is not None:
+                quiet += [_span(source, handler) for handler in statement.node.handlers]
+        return FileResult(quiet=quiet)

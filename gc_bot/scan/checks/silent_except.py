@@ -24,7 +24,7 @@ class SilentExcept(Check):
     """A broad handler that swallows the error, unless the code says it is meant to.
 
     Meant: a comment in the handler or on the line above the `except` gives the reason; the
-    handler re-raises (also through `with ...reraise()`), or logs at warning or above or with the
+    handler re-raises (also through `with ...reraise()`, or keeps `sys.exc_info()` for later), or logs at warning or above or with the
     traceback; or the function's contract is not to raise (`*_safe`, an `is_*`/`has_*` test that
     answers False, a best-effort closer; `except Exception` only, never a bare `except:`). There ruff's E722/S110/S112 are not reported either.
     """
@@ -96,10 +96,14 @@ def _explained(handler: cst.ExceptHandler) -> bool:
 
 
 def _reraises(node: cst.CSTNode) -> bool:
+    """It raises, re-raises through `with ...reraise()`, or keeps `sys.exc_info()` to raise it
+    once the cleanup after it is done."""
     for child in _nodes(node):
         if isinstance(child, cst.Raise):
             return True
         if isinstance(child, cst.WithItem) and "reraise" in _dotted(child.item).lower():
+            return True
+        if isinstance(child, cst.Call) and _dotted(child.func) in {"sys.exc_info", "exc_info"}:
             return True
     return False
 
