@@ -156,8 +156,7 @@ def _interface_specs(classes: dict[str, list[list[str]]], candidates: list[list[
     return {
         owner
         for owner, names in documented.items()
-        if len(names) >= 2
-        and names >= {m for m in classes[owner][1] if not m.startswith("_")}
+        if len(names) >= 2 and names >= {m for m in classes[owner][1] if not m.startswith("_")}
     }
 
 
