@@ -57,7 +57,7 @@ _ON_PURPOSE_DOC = re.compile(
     r"subclass|overrid|hook|no-?op\b|do(es)? nothing|intentional|on purpose|deliberate|stub|placeholder for",
     re.IGNORECASE,
 )
-_NULL_CLASS = re.compile(r"^_?(Dummy|Null|Noop|NoOp|Fake|Stub|Mock)")
+_NULL_CLASS = re.compile(r"^_?(dummy|null|noop|no_op|fake|stub|mock|empty)", re.IGNORECASE)
 _EXCEPTION_NAME = re.compile(r"(Error|Exception|Warning|Exit|Interrupt)$")
 _NO_BASE = {"object", "ABC", "Generic"}
 
@@ -82,6 +82,7 @@ class PlaceholderCode(Check):
         if source.is_stub:
             return FileResult(facts={"classes": classes, "candidates": candidates})
         aliases = _import_aliases(source)
+        hooks: dict[str, list[int]] = {}  # class -> [docstring-only methods, public with a body]
         for statement in source.statements:
             node = statement.node
             if isinstance(node, cst.ClassDef):
@@ -95,15 +96,15 @@ class PlaceholderCode(Check):
                 methods = classes.setdefault(owner.name.value, [[], []])[1]
                 if node.name.value not in methods:
                     methods.append(node.name.value)
+                _count_hook(hooks.setdefault(owner.name.value, [0, 0]), node)
             candidate = _candidate(node, statement.parents, aliases)
             if candidate is not None:
                 candidates.append([*candidate, *DefLines.of(source).span(node)])
-        declared = _defined_for_runtime(source)
-        candidates = [
-            c
-            for c in candidates
-            if c[0] not in _interface_specs(classes, candidates) and (c[0], c[2]) not in declared
-        ]
+        declared = _defined_for_runtime(source) | _variants(source)
+        specs = {
+            name for name, (documented, built) in hooks.items() if documented >= 2 and not built
+        }
+        candidates = [c for c in candidates if c[0] not in specs and (c[0], c[2]) not in declared]
         return FileResult(facts={"classes": classes, "candidates": candidates})
 
     def combine(self, facts: Mapping[str, Any], options: object) -> dict[str, list[Hit]]:
@@ -144,20 +145,60 @@ def _defined_for_runtime(source: ParsedFile) -> set[tuple[str | None, str]]:
     return found
 
 
-def _interface_specs(classes: dict[str, list[list[str]]], candidates: list[list[Any]]) -> set:
-    """Classes whose public methods are all docstring-only (two or more): they specify an
-    interface, such as an events class whose methods document each hook, and implement nothing
-    on purpose (private helpers, `_listen` or `_accept_with`, run the machinery behind it).
-    """
-    documented: dict[str, set[str]] = {}
-    for owner, _, name, kind, todo, *_ in candidates:
-        if owner is not None and kind == "docstring" and not todo:
-            documented.setdefault(owner, set()).add(name)
-    return {
-        owner
-        for owner, names in documented.items()
-        if len(names) >= 2 and names >= {m for m in classes[owner][1] if not m.startswith("_")}
-    }
+def _variants(source: ParsedFile) -> set[tuple[str | None, str]]:
+    """(class or None, name) of functions defined in one branch of an `if` whose other branch
+    binds the same name (`if PYPY: lazy_gc = collect` / `else: def lazy_gc(): pass`): the empty
+    one is the variant for the case where there is nothing to do."""
+    found: set[tuple[str | None, str]] = set()
+    for statement in source.of_type(cst.If):
+        node = statement.node
+        if node.orelse is None:
+            continue
+        classes = [p for p in statement.parents if isinstance(p, cst.ClassDef)]
+        owner = classes[-1].name.value if classes else None
+        branches = [node.body.body, *_other_branches(node.orelse)]
+        bound = [_bound(body) for body in branches]
+        for index, body in enumerate(branches):
+            elsewhere = set().union(*(b for i, b in enumerate(bound) if i != index))
+            for child in body:
+                if isinstance(child, cst.FunctionDef) and child.name.value in elsewhere:
+                    found.add((owner, child.name.value))
+    return found
+
+
+def _other_branches(orelse: cst.If | cst.Else | None) -> list[Sequence[cst.BaseStatement]]:
+    if isinstance(orelse, cst.Else):
+        return [orelse.body.body]
+    if isinstance(orelse, cst.If):
+        return [orelse.body.body, *_other_branches(orelse.orelse)]
+    return []
+
+
+def _bound(body: Sequence[cst.BaseStatement]) -> set[str]:
+    """Names a block binds at its own level: definitions and assignment targets."""
+    names: set[str] = set()
+    for child in body:
+        if isinstance(child, cst.FunctionDef | cst.ClassDef):
+            names.add(child.name.value)
+        elif isinstance(child, cst.SimpleStatementLine):
+            for small in child.body:
+                for target in getattr(small, "targets", ()):
+                    if isinstance(target.target, cst.Name):
+                        names.add(target.target.value)
+    return names
+
+
+def _count_hook(counts: list[int], method: cst.FunctionDef) -> None:
+    """Count a method as a documented hook (a docstring and nothing else, decorated or not), or
+    as a public method with a body. A class of two or more hooks and no public method with a
+    body specifies an interface, such as an events class whose methods document each event; it
+    implements nothing on purpose (private helpers, `_listen` or `_accept_with`, run the
+    machinery behind it, and a TODO in a hook is about its API)."""
+    kind, _ = _body_kind(method)
+    if kind == "docstring":
+        counts[0] += 1
+    elif kind is None and not method.name.value.startswith("_"):
+        counts[1] += 1
 
 
 def _candidate(
@@ -176,6 +217,8 @@ def _candidate(
     if kind is None:
         return None
     todo = _has_todo(function)
+    if kind == "not-implemented" and _returns_never(function):
+        return None  # `-> NoReturn`: raising is what it is for (an "unsupported" answer)
     if kind == "return" and not todo:
         return None
     name = function.name.value
@@ -234,6 +277,13 @@ def _body_kind(function: cst.FunctionDef) -> tuple[str | None, str]:
         if value is None or (isinstance(value, cst.Name) and value.value == "None"):
             return "return", docstring
     return None, docstring
+
+
+def _returns_never(function: cst.FunctionDef) -> bool:
+    annotation = function.returns.annotation if function.returns is not None else None
+    if isinstance(annotation, cst.Attribute):
+        return annotation.attr.value in {"NoReturn", "Never"}
+    return isinstance(annotation, cst.Name) and annotation.value in {"NoReturn", "Never"}
 
 
 def _is_not_implemented(exc: cst.BaseExpression | None) -> bool:
