@@ -350,3 +350,51 @@ if TYPE_CHECKING:
     assert found == [
         (15, "`and_` is a placeholder: its body is only `...`; implement it or remove it")
     ]
+
+
+def test_null_objects_platform_variants_and_unsupported_answers_mean_their_empty_body(tmp_path):
+    root = make_repo(
+        tmp_path / "r",
+        {
+            "gc_util.py": """\
+import gc
+import sys
+from typing import NoReturn
+
+if sys.implementation.name == "pypy":
+    gc_collect = lazy_gc = gc.collect
+else:
+    gc_collect = gc.collect
+
+    def lazy_gc():
+        pass
+
+    def flush():
+        pass
+
+
+class _empty_collection:
+    def append(self, element):
+        pass
+
+    def clear(self):
+        pass
+
+
+class Basket:
+    def append(self, element):
+        pass
+
+
+def _unsupported(expr, op) -> NoReturn:
+    raise NotImplementedError(f"operator {op} is not supported")
+
+
+def _later(expr, op) -> bool:
+    raise NotImplementedError("later")
+""",
+        },
+    )
+    found = [f.message.split(" is ")[0] for f in scan(root, starter_principle(PRINCIPLE)).findings]
+    # `flush` exists in one branch only; a `Basket` is no null object; `_later` promises a bool.
+    assert found == ["`flush`", "`append`", "`_later`"]

@@ -214,6 +214,8 @@ def test_a_todo_that_names_its_ticket_or_release_in_its_own_words_is_quiet(repo)
                 # TODO: drop the old client one day
                 # TODO: cache the answers.
                 # Tracked in #12.
+                # TODO: are we freezing the result with or without uniqueness
+                # applied?
                 return url
             """,
     }

@@ -14,7 +14,11 @@ Not flagged:
   pluggy's `@hookspec`) all give an empty body a meaning;
 - methods that only raise `NotImplementedError`: the way older code declares a method abstract;
 - methods of `Protocol` classes, of exception classes, and of null objects (a class named
-  `Dummy...`, `Null...`, `Noop...`, `Fake...`);
+  `Dummy...`, `Null...`, `Noop...`, `Fake...`, `_empty...`);
+- interfaces: a class of two or more docstring-only methods and no public method with a body
+  (an events class), a typed `...` declaration beside its `if not TYPE_CHECKING:` definition,
+  the empty variant of a name the other branch of an `if` binds, and a `-> NoReturn` function
+  whose `raise NotImplementedError` is its answer;
 - hooks: an empty method of a class that the repository subclasses (base-class names are read
   across all files, so this check is cross-file);
 - deliberate no-ops: an empty method that may override an inherited one (its class has a base

@@ -200,14 +200,16 @@ class TodoContext(Check):
     """A TODO whose own words name its tracker (ruff's TD003 looks only at the next line's
     start): a ticket anywhere in the TODO's comment block (`... (#27737).`, a link, `ABC-123`),
     or the release that settles it (`drop this when dropping support for Python 3.12`): a
-    deprecation schedule is a tracker too."""
+    deprecation schedule is a tracker too. A TODO that asks a question (`TODO: is caching
+    really necessary here?`) is a note to the next reader, not a task anyone could own."""
 
     name = "todo-context"
 
     def run(self, source: ParsedFile, options: object) -> FileResult:
         quiet = []
         for first, last, text in _todo_blocks(source.text):
-            if _TICKET.search(text) or (_SCHEDULE.search(text) and _VERSION.search(text)):
+            release = _SCHEDULE.search(text) and _VERSION.search(text)
+            if _TICKET.search(text) or release or "?" in text:
                 quiet.append((first, last))
         return FileResult(quiet=quiet)
 
