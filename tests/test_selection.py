@@ -67,8 +67,8 @@ def test_severity_override_changes_findings_and_the_exit_status(repo):
     assert levels["todo-needs-ticket"] == "info"
     shown = run_gc_bot(root, "config").stdout
     assert "severity = {'no-print-in-library': 'error'}  (pyproject.toml [tool.gc-bot])" in shown
-    assert "no-print-in-library: warning -> error" in shown
-    env = {"GC_BOT_SEVERITY": "no-print-in-library=info"}
+    assert "no-print-in-library: info -> error" in shown
+    env = {"GC_BOT_SEVERITY": "no-print-in-library=warning"}
     assert run_gc_bot(root, "scan", env=env).returncode == 0
 
 
