@@ -189,9 +189,14 @@ _TICKET = re.compile(
     r"https?://\S+|(?<![\w&#])#\d+\b|\b[A-Z][A-Z0-9]+-\d+\b|\b(?:gh|GH)-\d+\b"
     r"|(?i:\b(?:issue|ticket|bug|pr|pull request)\s*#?\d+\b)"
 )
-# A release that settles it: "drop ... when dropping support for PY312", "remove in 6.0".
-_SCHEDULE = re.compile(r"(?i)\b(?:drop|remov|deprecat|support)\w*\b")
-_VERSION = re.compile(r"(?i)\bpy(?:thon)?\s?3\.?\d{1,2}\b|\b\d+\.\d+(?:\.\d+)?\b")
+# A release that settles it: "drop ... when dropping support for PY312", "remove in 6.0":
+# a verb of removal, and a version a few words after when/once/after/until/in/by/before.
+_SCHEDULE = re.compile(r"(?i)\b(?:drop|remov|deprecat)\w*\b")
+_VERSION = re.compile(
+    r"(?i)\b(?:when|once|after|until|in|by|before)\b(?:\W+[\w-]+){0,4}?\W+"
+    r"(?:py(?:thon)?\s?3\.?\d{1,2}\b|v?\d+\.\d+(?:\.\d+)?\b)"
+    r"|\bRemovedIn\w*?\d+\w*Warning\b"  # Django's deprecation warnings name the release
+)
 _TODO_TAG = re.compile(r"\b(?:TODO|FIXME|XXX)\b", re.IGNORECASE)
 
 
