@@ -217,6 +217,7 @@ def test_a_todo_that_names_its_ticket_or_release_in_its_own_words_is_quiet(repo)
                 # Tracked in #12.
                 # TODO: are we freezing the result with or without uniqueness
                 # applied?
+                # TODO: RemovedInDjango60Warning: remove the alias.
                 return url
             """,
     }
