@@ -67,10 +67,11 @@ def test_the_starter_table_lists_every_starter_principle_as_its_file_says():
             if detect.ruff
             else f"check `{detect.check}`"
         )
-        assert (finds, found_by) == (p.title, expected), pid
-        assert fixer == ", ".join(p.fix), f"{pid}: the fixers, in order"
-        assert severity == p.severity, pid
-        assert default == ("on" if p.enabled else "off"), pid
+        hint = f"{pid}: refresh its row in the README's starter table"
+        assert (finds, found_by) == (p.title, expected), hint
+        assert fixer == ", ".join(p.fix), f"{hint} (the fixers, in order)"
+        assert severity == p.severity, hint
+        assert default == ("on" if p.enabled else "off"), hint
 
 
 def shown_default(value: object) -> str:
