@@ -80,6 +80,23 @@ def test_a_file_ruff_crashes_on_is_skipped_with_the_reason_and_the_batch_still_c
     assert "Traceback" not in text.stderr and "ruff failed" not in text.stderr
 
 
+def test_a_long_operator_chain_over_many_lines_is_skipped_not_parsed_for_minutes(tmp_path):
+    # libcst needs minutes for these (its time grows with the square of the chain), and the
+    # one-line guard does not see them: split over lines, every line is short.
+    chains = {
+        "generated.py": "x = (\n" + " +\n".join(["1"] * 20_000) + ")\n",  # too deep for CPython
+        "table.py": "y = (\n" + " +\n".join(["2"] * 1_500) + ")\n",  # CPython parses it
+    }
+    files = {f"m{i}.py": UNUSED for i in range(3)}
+    look_alike = "z = [\n" + ",\n".join(["1 + 2"] * 3_000) + "]\n"  # many operators, no chain
+    root = make_repo(tmp_path / "repo", {**files, **chains, "flat.py": look_alike + UNUSED})
+    report = scan_json(root)
+    reasons = skipped(report)
+    assert set(chains) <= set(reasons)
+    assert "chaining 1500 operators" in reasons["table.py"]
+    assert "flat.py" not in reasons and flagged(report) == {*files, "flat.py"}
+
+
 def test_a_file_named_like_an_option_is_scanned_and_fixed(tmp_path):
     root = make_repo(tmp_path / "repo", {"-dash.py": UNUSED, "--help.py": UNUSED})
     assert flagged(scan_json(root)) == {"-dash.py", "--help.py"}
