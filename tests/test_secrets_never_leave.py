@@ -263,8 +263,15 @@ def test_values_printed_encoded_by_code_under_test_are_masked_too(repo, fake_ope
         assert core not in sent and value.hex() not in sent
 
 
-def test_model_code_that_reads_the_env_file_is_refused_before_it_runs(repo, fake_openai):
-    root = repo({"pkg/__init__.py": "", "pkg/sync.py": TWO_PRINTS, ".gitignore": ".env\n"})
+@pytest.mark.parametrize(
+    "module",
+    [TWO_PRINTS, "def settings():\n    return open('settings.ini').read()\n\n\n" + TWO_PRINTS],
+    ids=["reads-no-files", "already-reads-a-file"],
+)
+def test_model_code_that_reads_the_env_file_is_refused_before_it_runs(repo, fake_openai, module):
+    # A file that already reads one file may not start reading others either: no starter
+    # principle's fix is about reading files.
+    root = repo({"pkg/__init__.py": "", "pkg/sync.py": module, ".gitignore": ".env\n"})
     (root / ".env").write_text(f"SERVICE_TOKEN={DOTENV_TOKEN}\n")
     test = 'python -c "import pkg.sync as s; s.sync([1])"'
     (root / "gc-bot.toml").write_text(f"max_attempts = 1\ntest_command = {json.dumps(test)}\n")

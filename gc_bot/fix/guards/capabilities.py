@@ -115,7 +115,6 @@ _CAPABILITIES: dict[str, tuple[str, ...]] = {
     ),
 }
 _BUILTINS = frozenset({"eval", "exec", "compile", "__import__", "__builtins__", "open"})
-_KIND_WIDE = frozenset({"reading files"})  # any use before allows another of the same kind
 _WHAT: dict[str, str] = {name: kind for kind, names in _CAPABILITIES.items() for name in names}
 
 
@@ -161,12 +160,9 @@ def new_capabilities(change: Change) -> str | None:
     for path, text in change.after.items():
         added = uses(text) - uses(change.before.get(path, ""))
         before = uses(change.before.get(path, ""))
-        kinds_before = {_WHAT[name] for name in before}
         for name in sorted(added):
             kind = _WHAT[name]
             if before[name] and _about(change, name, kind):
-                continue
-            if kind in _KIND_WIDE and kind in kinds_before:
                 continue
             problems.append(f"{path}: `{name.lstrip('.')}` ({kind})")
     if not problems:
