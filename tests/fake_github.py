@@ -347,6 +347,14 @@ class FakeGitHub:
             if not i["is_pull"] and (state == "all" or i["state"] == state)
         ]
 
+    def fork_pull(self, login: str, branch: str, body: str, title: str = "from a fork") -> dict:
+        """A pull request from `login`'s fork whose branch is named `branch` (as a look-alike
+        of gc-bot's would be); its head commit is main's, its repository the fork."""
+        with self._lock:
+            pr = self._new_issue(title, body, is_pull=True, head=branch, base="main")
+            pr.update(user=login, fork=f"{login}/{self.name}", head_sha=self._sha("main"))
+            return pr
+
     def close(self, number: int) -> None:
         with self._lock:
             issue = self.issues[number]
@@ -498,9 +506,12 @@ class FakeGitHub:
 
     def _pull_json(self, pr: dict) -> dict:
         number = pr["number"]
-        head_sha = self._sha(pr["head"]) if pr["state"] == "open" else None
+        fork = pr.get("fork")
+        head_sha = self._sha(pr["head"]) if pr["state"] == "open" and not fork else None
         head_sha = head_sha or pr["head_sha"]
         repo = self._repo_json()
+        head_repo = {**repo, "full_name": fork, "name": self.name} if fork else repo
+        head_owner = fork.split("/")[0] if fork else self.owner
         data = self._issue_json(pr)
         del data["pull_request"], data["repository_url"], data["comments"]
         data.update(
@@ -510,11 +521,11 @@ class FakeGitHub:
                 "review_comments_url": f"{self.repo_url}/pulls/{number}/comments",
                 "comments_url": f"{self.repo_url}/issues/{number}/comments",
                 "head": {
-                    "label": f"{self.owner}:{pr['head']}",
+                    "label": f"{head_owner}:{pr['head']}",
                     "ref": pr["head"],
                     "sha": head_sha,
-                    "repo": repo,
-                    "user": self._user(self.owner),
+                    "repo": head_repo,
+                    "user": self._user(head_owner),
                 },
                 "base": {
                     "label": f"{self.owner}:{pr['base']}",
@@ -587,7 +598,7 @@ class FakeGitHub:
         state = q.get("state", "open")
         found = [p for p in self.pulls() if state == "all" or p["state"] == state]
         if "head" in q:
-            found = [p for p in found if f"{self.owner}:{p['head']}" == q["head"]]
+            found = [p for p in found if f"{_head_owner(p, self.owner)}:{p['head']}" == q["head"]]
         if "base" in q:
             found = [p for p in found if p["base"] == q["base"]]
         if q.get("direction", "desc" if q.get("sort") else "asc") == "desc":
@@ -609,7 +620,9 @@ class FakeGitHub:
                 "Validation Failed",
                 [{"resource": "PullRequest", "field": field_name, "code": "invalid"}],
             )
-        if any(p["head"] == head and p["state"] == "open" for p in self.pulls()):
+        if any(
+            p["head"] == head and p["state"] == "open" and not p.get("fork") for p in self.pulls()
+        ):
             raise HttpError(
                 422,
                 "Validation Failed",
@@ -1028,6 +1041,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
             return password == self.github.token
         return scheme.lower() in ("bearer", "token") and value == self.github.token
+
+
+def _head_owner(pr: dict, owner: str) -> str:
+    """Whose repository a pull request's head is in: a fork's owner, else the repository's."""
+    return pr["fork"].split("/")[0] if pr.get("fork") else owner
 
 
 def _ref_updates(body: bytes) -> list[tuple[str, str, str]]:

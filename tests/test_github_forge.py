@@ -127,3 +127,25 @@ def test_a_rerun_from_a_fresh_clone_opens_nothing_new(world):
     assert {p["status"] for p in report["proposals"]} == {"pending"}
     assert len(world.fake.calls("POST", r"/pulls$")) == posts
     assert len(world.fake.pulls()) == 3
+
+
+def test_a_forks_look_alike_pull_request_is_never_taken_for_gc_bots(world):
+    fake = world.fake
+    fake.add_user("eve", "NONE")
+    fake.add_user("carol", "COLLABORATOR")
+    first = world.sweep(GC_BOT_MAX_OPEN_PRS="2")
+    a, b = fake.pulls("open")
+    closed_copy = fake.fork_pull("eve", a["head"], a["body"])  # the same branch name and marker
+    fake.close(closed_copy["number"])
+    fake.fork_pull("eve", b["head"], b["body"])  # an open look-alike: not one of gc-bot's
+    fake.close(b["number"])  # a real no from the repository's side
+    later = world.sweep(GC_BOT_MAX_OPEN_PRS="2")
+    new = [p for p in later["proposals"] if p["status"] == "proposed"]
+    assert len(new) == 1  # the fork's open PR took no slot of gc-bot's two
+    assert new[0]["principle"] not in {p["principle"] for p in first["proposals"]}
+    statuses = {p["branch"]: p["status"] for p in later["proposals"]}
+    assert statuses[a["head"]] == "pending"  # the fork's closed copy was no rejection
+    assert b["head"] not in statuses  # gc-bot's own closed PR: rejected, not proposed again
+    done = world.gc_bot("feedback", "list", "--format", "json")
+    rows = {r["branch"]: r["status"] for r in json.loads(done.stdout)["proposals"]}
+    assert (rows[a["head"]], rows[b["head"]]) == ("pending", "rejected")
