@@ -3,6 +3,7 @@ and its five-minute walk-through is run as written in a fresh repository."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
@@ -38,7 +39,9 @@ def section(title: str) -> str:
 
 def table(text: str) -> list[list[str]]:
     """The rows of the first Markdown table in `text`, header and rule left out."""
-    rows = [line for line in text.splitlines() if line.startswith("|")]
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = list(itertools.takewhile(lambda line: line.startswith("|"), lines[start:]))
     return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:]]
 
 
