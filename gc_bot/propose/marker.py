@@ -24,14 +24,8 @@ def marker(data: dict) -> str:
 
 def read_marker(body: str | None) -> dict | None:
     """The marker's data, or None when the body has none or a garbled one."""
-    match = _MARKER.search(body or "")
-    if not match:
-        return None
-    try:
-        data = json.loads(match["data"])
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(data, dict) or any(k not in data for k in FIELDS):
+    data = _hidden_json(_MARKER, body)
+    if data is None or any(k not in data for k in FIELDS):
         return None
     if not isinstance(data["fingerprints"], list) or not isinstance(data["files"], list):
         return None
@@ -49,14 +43,20 @@ def closing_marker(proposal: str, because: str) -> str:
 
 def read_closing(body: str | None, proposal: str) -> str | None:
     """Why gc-bot closed `proposal` (one of CLOSED_BECAUSE), from its closing comment's marker."""
-    match = _CLOSING.search(body or "")
+    data = _hidden_json(_CLOSING, body)
+    if data is None or data.get("id") != proposal:
+        return None
+    because = data.get("because")
+    return because if because in CLOSED_BECAUSE else None
+
+
+def _hidden_json(marker: re.Pattern[str], body: str | None) -> dict | None:
+    """The JSON object a hidden marker holds, or None when there is none or it is garbled."""
+    match = marker.search(body or "")
     if not match:
         return None
     try:
         data = json.loads(match["data"])
     except json.JSONDecodeError:
         return None
-    if not isinstance(data, dict) or data.get("id") != proposal:
-        return None
-    because = data.get("because")
-    return because if because in CLOSED_BECAUSE else None
+    return data if isinstance(data, dict) else None
