@@ -178,32 +178,21 @@ def _scan(root: Path, principles: PrincipleSet, o: _Options, salt: str, cache, s
         return not f.excluded and in_shard and wanted
 
     decisions = Decisions.for_repository(root, principles)
-    memo = None
+    memo = remembered = None
     if o.agent is None and not o.keep:
         shard = [o.shard.index, o.shard.count] if o.shard else None
         memo = _result_key(salt, root, [folder, shard, o.only], files, skipped, decisions.ruff)
         remembered = cache.result(memo)
-        if remembered is not None:
-            findings, problems = _from_memo(remembered)
-            _, review_stats = _agent_review(principles, [], reported, None)
-            return _result(
-                root,
-                folder,
-                tree,
-                files,
-                skipped,
-                problems,
-                findings,
-                0,
-                review_stats,
-                principles,
-                started,
-            )
-    fresh = _fill_entries(root, principles, files, reported, cache, (o.jobs, o.progress))
-    reviewed, review_stats = _agent_review(principles, files, reported, o.agent)
-    findings, problems = _collect(principles, files, reported, decisions, reviewed)
-    if memo is not None and not any("failures" in f.entry for f in files):
-        cache.put_result(memo, _to_memo(findings, problems))
+    if remembered is not None:
+        findings, problems = _from_memo(remembered)
+        fresh = 0
+        _, review_stats = _agent_review(principles, [], reported, None)
+    else:
+        fresh = _fill_entries(root, principles, files, reported, cache, (o.jobs, o.progress))
+        reviewed, review_stats = _agent_review(principles, files, reported, o.agent)
+        findings, problems = _collect(principles, files, reported, decisions, reviewed)
+        if memo is not None and not any("failures" in f.entry for f in files):
+            cache.put_result(memo, _to_memo(findings, problems))
     result = _result(
         root,
         folder,
