@@ -15,6 +15,7 @@ from gc_bot import __version__
 from gc_bot.errors import GcBotError
 
 _FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
+_WARM_FILES = 16  # more named files than this are parsed by the engine's pool
 _GROUP_REPO = "gc_bot_repo"  # `gc-bot feedback --repo X <command>`: X for the command too
 
 
@@ -134,12 +135,17 @@ def scan(
     Given files (as pre-commit passes them), only they are reported on, with the facts about
     every other file (for duplicates, dead code, layers) from the cache.
     """
-    from gc_bot.report import render
-    from gc_bot.scan import Shard
-    from gc_bot.scan import scan as run_scan
-    from gc_bot.scan.target import scan_target
+    from gc_bot.workers import warm_worker
 
-    with _clear_errors():
+    # A few named files (a pre-commit run) are parsed by a worker forked now, before the
+    # imports below: it imports libcst while this process loads everything else.
+    few_files = 0 < len(paths) <= _WARM_FILES and not any(p.is_dir() for p in paths)
+    with warm_worker(few_files and jobs != 1 and not no_cache), _clear_errors():
+        from gc_bot.report import render
+        from gc_bot.scan import Shard
+        from gc_bot.scan import scan as run_scan
+        from gc_bot.scan.target import scan_target
+
         try:
             shard_spec = Shard.parse(shard) if shard else None
         except ValueError as error:

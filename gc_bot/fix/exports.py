@@ -12,7 +12,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from gc_bot.scan.checks.layer_boundaries import module_of
+from gc_bot.scan.checks.layers import module_of
 
 # POSIX ERE for git grep: `from <anything ending in name> import` or `from . import`.
 _IMPORT_FROM = (

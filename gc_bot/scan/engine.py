@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import ast
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 from gc_bot.scan.pattern import PatternSpec, run_patterns
+from gc_bot.workers import take_warm_worker
 
 # Below this many files a process pool costs more than it saves.
 _POOL_THRESHOLD = 24
@@ -36,6 +34,7 @@ class CheckSpec:
     check: str
     options: dict[str, Any]
     team: str | None = None  # the team's checks folder, for a check of its own
+    only_for_facts: bool = False  # run only if it is a cross-file check (its facts are needed)
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,8 @@ def analyze(job: Job) -> dict[str, Any]:
     for spec in job.specs:
         try:
             check = get_check(spec.check, spec.team)
+            if spec.only_for_facts and not check.cross_file:
+                continue
             result = check.run(source, parse_options(spec.check, spec.options, spec.team))
         except RecursionError:
             return {"error": "nested too deeply to analyse"}
@@ -130,13 +131,25 @@ def _longest_operator_chain(tree: ast.AST) -> int:
 def analyze_all(
     jobs: list[Job], workers: int, on_done: Callable[[], None] | None = None
 ) -> Iterator[tuple[Job, dict]]:
-    """Results in the order of `jobs`; in-process for few files, else a process pool."""
+    """Results in the order of `jobs`; for few files the warm worker if there is one, else
+    in-process; for many, a process pool."""
     if workers <= 1 or len(jobs) < _POOL_THRESHOLD:
+        warm = take_warm_worker()
+        results = warm.analyze(jobs) if warm is not None and jobs else None
+        if results is not None:
+            for job, result in zip(jobs, results, strict=True):
+                yield job, result
+                if on_done:
+                    on_done()
+            return
         for job in jobs:
             yield job, analyze(job)
             if on_done:
                 on_done()
         return
+    from concurrent.futures import ProcessPoolExecutor  # 40 ms to import: only for a pool
+    from multiprocessing import get_context
+
     context = get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         chunk = max(1, min(16, len(jobs) // (workers * 8)))
@@ -144,9 +157,3 @@ def analyze_all(
             yield job, result
             if on_done:
                 on_done()
-
-
-def default_jobs() -> int:
-    return (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    )

@@ -1,7 +1,9 @@
 """The check registry: built-in libcst checks and a team's own, looked up by name.
 
-Every module in this package defines one check and registers it with `@register`; the
-registry imports them all on first use. A team's checks (`principles/checks/*.py`, written
+Every module in this package defines checks and registers them with `@register`;
+`BUILTIN_MODULES` says which module holds which check, so that a scan imports only the checks
+it runs, and its main process (which only combines cross-file facts) none that needs libcst:
+the engine's workers parse. A team's checks (`principles/checks/*.py`, written
 against `gc_bot.api`) register the same way and are looked up with the folder they came
 from. Checks know nothing of principle files: a principle names a check and passes it
 options, which the check's own `Options` model validates.
@@ -81,6 +83,25 @@ def register(check: type[Check]) -> type[Check]:
     return check
 
 
+# Where each built-in check is defined (a test holds this to what the modules register).
+BUILTIN_MODULES = {
+    "commented-out-code": "commented_out_code",
+    "dead-private-code": "dead_private_code",
+    "debugger-context": "ruff_context",
+    "duplicate-code": "duplicate_code",
+    "function-size": "function_size",
+    "layer-boundaries": "layer_boundaries",
+    "passthrough-wrapper": "passthrough_wrapper",
+    "placeholder-code": "placeholder_code",
+    "print-context": "ruff_context",
+    "redundant-comment": "redundant_comment",
+    "silent-except": "silent_except",
+    "todo-context": "ruff_context",
+    "try-context": "ruff_context",
+    "unused-context": "ruff_context",
+}
+
+
 @cache
 def import_submodules(package: str) -> None:
     """Import every module of `package` once, so that each registers itself."""
@@ -89,27 +110,31 @@ def import_submodules(package: str) -> None:
         importlib.import_module(f"{package}.{module.name}")
 
 
-def _load_all() -> None:
-    import_submodules(__name__)
-
-
 def check_names(team: str | None = None) -> list[str]:
     """Built-in checks, and the team's own from its `principles/checks/` folder `team`."""
-    return sorted(_checks(team))
+    return sorted([*BUILTIN_MODULES, *(_team_checks(team) if team else ())])
 
 
 def get_check(name: str, team: str | None = None) -> Check:
-    return _checks(team)[name]()
+    return check_class(name, team)()
 
 
 def parse_options(name: str, options: Mapping[str, Any], team: str | None = None) -> BaseModel:
-    return _checks(team)[name].Options.model_validate(dict(options))
+    return check_class(name, team).Options.model_validate(dict(options))
 
 
-def _checks(team: str | None) -> dict[str, type[Check]]:
-    _load_all()
+def check_class(name: str, team: str | None = None) -> type[Check]:
+    """The check named `name`, its module imported now if it was not; KeyError if none is."""
+    module = BUILTIN_MODULES.get(name)
+    if module is not None:
+        importlib.import_module(f"{__name__}.{module}")
+        return _REGISTRY[name]
     if team is None:
-        return _REGISTRY
+        raise KeyError(name)
+    return _team_checks(team)[name]
+
+
+def _team_checks(team: str) -> dict[str, type[Check]]:
     from gc_bot.scan.team_checks import load_team_checks
 
-    return {**_REGISTRY, **load_team_checks(team, frozenset(_REGISTRY))}
+    return load_team_checks(team, frozenset(BUILTIN_MODULES))

@@ -38,9 +38,7 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any
 
 from gc_bot.scan.checks import Check, FileResult, Hit, register
 from gc_bot.scan.checks.duplicate_code import (
@@ -49,7 +47,11 @@ from gc_bot.scan.checks.duplicate_code import (
     python_ast,
     source_lines,
 )
-from gc_bot.scan.parsed import ParsedFile
+
+if TYPE_CHECKING:  # libcst only for a file Python's parser refuses: combine runs without it
+    import libcst as cst
+
+    from gc_bot.scan.parsed import ParsedFile
 
 # A private word: one leading underscore, then not another one (no dunders, no `_`). It also
 # matches inside `a_b`; the loop skips those, which is faster than a lookbehind.
@@ -185,6 +187,8 @@ def _definitions(source: ParsedFile) -> list[Definition]:
 
 def _definitions_from_libcst(source: ParsedFile) -> list[Definition]:
     """The same from libcst, for the rare file that Python's own parser refuses."""
+    import libcst as cst
+
     found: list[Definition] = []
     for statement in source.of_type(cst.FunctionDef, cst.ClassDef):
         node = statement.node
@@ -226,6 +230,8 @@ def _pure_ast(decorator: ast.expr) -> bool:
 
 
 def _pure_cst(decorator: cst.BaseExpression) -> bool:
+    import libcst as cst
+
     if isinstance(decorator, cst.Call):
         decorator = decorator.func
     if isinstance(decorator, cst.Attribute):

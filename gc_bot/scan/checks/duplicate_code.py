@@ -70,13 +70,15 @@ import keyword
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from gc_bot.scan.checks import Check, FileResult, Hit, register
-from gc_bot.scan.checks.layer_boundaries import LayerOptions, module_of
-from gc_bot.scan.parsed import ParsedFile
+from gc_bot.scan.checks.layers import LayerOptions, module_of
+
+if TYPE_CHECKING:
+    from gc_bot.scan.parsed import ParsedFile
 
 _KEYWORDS = frozenset(keyword.kwlist)
 _STRING_OR_COMMENT = re.compile(

@@ -22,45 +22,13 @@ The check does nothing until `layers` is configured.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import libcst as cst
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gc_bot.scan.checks import Check, FileResult, Hit, register
+from gc_bot.scan.checks.layers import LayerOptions, layer_of, module_of
 from gc_bot.scan.parsed import ParsedFile
-
-_MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-
-
-class LayerOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    layers: list[str | list[str]] = Field(default_factory=list)
-    type_checking: bool = False
-
-    @field_validator("layers")
-    @classmethod
-    def _dotted_names(cls, layers: list[str | list[str]]) -> list[str | list[str]]:
-        seen: set[str] = set()
-        for layer in layers:
-            for prefix in [layer] if isinstance(layer, str) else layer:
-                if not _MODULE.match(prefix):
-                    raise ValueError(f"{prefix!r} is not a dotted module name")
-                if prefix in seen:
-                    raise ValueError(f"{prefix!r} is listed twice")
-                seen.add(prefix)
-        return layers
-
-    def prefixes(self) -> list[tuple[str, int]]:
-        """(prefix, layer index), longest prefix first."""
-        pairs = [
-            (prefix, index)
-            for index, layer in enumerate(self.layers)
-            for prefix in ([layer] if isinstance(layer, str) else layer)
-        ]
-        return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
 @register
@@ -73,7 +41,7 @@ class LayerBoundaries(Check):
             return FileResult()
         prefixes = options.prefixes()
         module, is_package = module_of(source.path)
-        own = _layer_of(module, prefixes)
+        own = layer_of(module, prefixes)
         if own is None:
             return FileResult()
         own_prefix, own_index = own
@@ -90,7 +58,7 @@ class LayerBoundaries(Check):
                 continue
             for imported in imports:
                 for target, shown in _targets(imported, module, is_package):
-                    layer = _layer_of(target, prefixes)
+                    layer = layer_of(target, prefixes)
                     if layer is not None and layer[1] > own_index:
                         message = (
                             f"`{module}` (layer `{own_prefix}`) imports {shown}, which is in the higher "
@@ -99,28 +67,6 @@ class LayerBoundaries(Check):
                         hits.append(Hit(*source.position(imported), message))
                         break
         return FileResult(hits)
-
-
-def module_of(path: str) -> tuple[str, bool]:
-    """The dotted module name of a file path relative to the repository, and whether it is a package."""
-    parts = path.replace("\\", "/").split("/")
-    if len(parts) > 1 and parts[0] == "src":
-        parts = parts[1:]
-    last = parts[-1]
-    for suffix in (".pyi", ".py"):
-        if last.endswith(suffix):
-            last = last[: -len(suffix)]
-            break
-    is_package = last == "__init__"
-    parts = parts[:-1] if is_package else [*parts[:-1], last]
-    return ".".join(parts), is_package
-
-
-def _layer_of(module: str, prefixes: list[tuple[str, int]]) -> tuple[str, int] | None:
-    for prefix, index in prefixes:
-        if module == prefix or module.startswith(prefix + "."):
-            return prefix, index
-    return None
 
 
 def _dotted(node: cst.BaseExpression | None) -> str:

@@ -74,7 +74,7 @@ class PassthroughWrapper(Check):
         scope: _ModuleScope | None = None
         for statement in source.of_type(cst.FunctionDef):
             if scope is None:
-                scope = _ModuleScope(source.module)
+                scope = _ModuleScope(source.module, source.text)
             message = _passthrough(statement.node, statement.parents, scope)
             if message:
                 hits.append(Hit(*DefLines.of(source).span(statement.node), message))
@@ -84,7 +84,7 @@ class PassthroughWrapper(Check):
 class _ModuleScope:
     """What the module's top level binds: functions, and everything else assigned."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, text: str) -> None:
         self.functions: set[str] = set()
         self.variables: set[str] = set()
         self.overloaded: set[str] = set()
@@ -102,16 +102,15 @@ class _ModuleScope:
                         targets = [small.target]
                     self.variables.update(t.value for t in targets if isinstance(t, cst.Name))
         self.functions -= self.variables  # rebound later: not a plain function any more
-        self.pickled = _pickled_names(module)
+        self.pickled = _pickled_names(module, text)
 
 
-def _pickled_names(module: cst.Module) -> set[str]:
+def _pickled_names(module: cst.Module, text: str) -> set[str]:
     """Names in `__reduce__`/`__reduce_ex__` methods and `copyreg.pickle(...)` lines."""
-    code = module.code
-    if not _PICKLING.search(code):
+    if not _PICKLING.search(text):
         return set()
     names: set[str] = set()
-    for line in code.splitlines():
+    for line in text.splitlines():
         if "copyreg" in line:
             names.update(_IDENTIFIER.findall(line))
     pending = list(module.body)

@@ -25,6 +25,8 @@ _CLI_MODULES = {"argparse", "optparse", "click", "typer", "getopt"}
 # An `if` on one of these asks for output: the user turned it on (`if verbosity >= 2:`).
 _VERBOSITY = re.compile(r"(?i)verbos|\bstdout\b|\bquiet\b")
 _OUTPUT_WORDS = re.compile(r"(?i)(?<![a-z])(print|display|dump|echo)")
+# Without one of these words in the file, no function of it ends the program.
+_EXITS = re.compile(r"\b(?:exit|quit|SystemExit)\b")
 
 
 def _main_block(statement: cst.CSTNode) -> bool:
@@ -77,6 +79,7 @@ class PrintContext(Check):
         if _imported_modules(source.module) & _CLI_MODULES:
             return FileResult(quiet=[(1, len(source.lines) or 1)])
         quiet = [_span(source, s) for s in source.module.body if _main_block(s)]
+        may_exit = _EXITS.search(source.text) is not None  # else no walk of every body
         for statement in source.of_type(cst.If):
             if _VERBOSITY.search(cst.Module(body=[]).code_for_node(statement.node.test)):
                 quiet.append(_span(source, statement.node))
@@ -86,7 +89,7 @@ class PrintContext(Check):
             if (
                 _OUTPUT_WORDS.search(node.name.value)
                 or _OUTPUT_WORDS.search(docstring[:200])
-                or _ends_the_program(node)
+                or (may_exit and _ends_the_program(node))
             ):
                 quiet.append(_span(source, node))
         return FileResult(quiet=quiet)
