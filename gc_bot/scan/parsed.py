@@ -11,7 +11,6 @@ statement for statement with the libcst tree, which is the codegen pass's answer
 from __future__ import annotations
 
 import ast
-import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from gc_bot.findings import split_lines
+from gc_bot.memory import no_cycle_collection
 
 Position = tuple[int, int, int, int]  # line, column, end line, end column; all 1-based
 _REMEMBERED: OrderedDict[str, cst.Module] = OrderedDict()
@@ -128,15 +128,11 @@ class ParsedFile:
         """The file's `ast` (CPython's parser, ten times libcst's speed), None if it won't parse."""
         # An ast holds no reference cycles, so the cycle collector has nothing to find in it;
         # left on, it would walk every live object (the libcst tree too) a few times per parse.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return ast.parse(self.text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        finally:
-            if collecting:
-                gc.enable()
+        with no_cycle_collection():
+            try:
+                return ast.parse(self.text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
 
     @cached_property
     def _ranges(self) -> dict[int, list[int]]:

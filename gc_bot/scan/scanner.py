@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gc_bot.findings import Finding, fingerprint_all, merge_same_place, severity_rank, split_lines
+from gc_bot.memory import no_cycle_collection
 from gc_bot.principles import PathFilter, Principle, PrincipleSet
 from gc_bot.scan.cache import (
     NoCache,
@@ -141,18 +142,19 @@ def scan(
     salt = cache_salt(principles.digest, team_dir(principles.source))
     cache = open_cache() if use_cache else NoCache()
     try:
-        if isinstance(snapshot, Snapshot):
-            if snapshot.salt != salt or only is None:
-                raise ValueError("a rescan needs a snapshot of the same principles, and files")
-            return _rescan(root.resolve(), principles, snapshot, only, cache, started)
-        return _scan(
-            root.resolve(),
-            principles,
-            _Options(exclude, shard, only, agent, bool(snapshot), jobs, progress),
-            salt,
-            cache,
-            started,
-        )
+        with no_cycle_collection():
+            if isinstance(snapshot, Snapshot):
+                if snapshot.salt != salt or only is None:
+                    raise ValueError("a rescan needs a snapshot of the same principles, and files")
+                return _rescan(root.resolve(), principles, snapshot, only, cache, started)
+            return _scan(
+                root.resolve(),
+                principles,
+                _Options(exclude, shard, only, agent, bool(snapshot), jobs, progress),
+                salt,
+                cache,
+                started,
+            )
     finally:
         cache.close()
 
