@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 SEVERITIES = ("info", "warning", "error")
@@ -81,6 +82,76 @@ def fingerprint_all(
         digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode()).hexdigest()
         result.append(replace(finding, fingerprint=digest[:20]))
     return result
+
+
+def carried_over(
+    before: Iterable[Finding],
+    after: Iterable[Finding],
+    old_texts: Mapping[str, str],
+    new_texts: Mapping[str, str],
+) -> dict[str, str | None]:
+    """Which finding before an edit each finding after it is: after fingerprint -> before
+    fingerprint, None for a finding the edit brought.
+
+    Fingerprints tell identical spans of one file apart by their order, so removing the first
+    of two renames the second; an edit is judged by where its findings went instead. A finding
+    is the one of the same principle and code whose line the edit carried to its line (a diff
+    of the file); one whose own lines the edit rewrote is, failing that, the one still unmatched
+    nearest to where the edit would have moved it. Files missing from `new_texts` are unchanged.
+    """
+    olds: dict[str, list[Finding]] = {}
+    for finding in before:
+        olds.setdefault(finding.path, []).append(finding)
+    news: dict[str, list[Finding]] = {}
+    for finding in after:
+        news.setdefault(finding.path, []).append(finding)
+    matched: dict[str, str | None] = {}
+    for path, found in news.items():
+        if path not in new_texts:
+            known = {f.fingerprint for f in olds.get(path, ())}
+            matched.update(
+                {f.fingerprint: f.fingerprint if f.fingerprint in known else None for f in found}
+            )
+            continue
+        old_lines, new_lines = split_lines(old_texts.get(path, "")), split_lines(new_texts[path])
+        moved = _line_map(old_lines, new_lines)
+        candidates: dict[tuple[str, str], list[Finding]] = {}
+        for f in sorted(olds.get(path, ())):
+            key = (f.principle, _span_text(old_lines, f.line, f.end_line))
+            candidates.setdefault(key, []).append(f)
+        rewritten = []
+        for f in sorted(found):
+            pool = candidates.get((f.principle, _span_text(new_lines, f.line, f.end_line)), [])
+            same = next((old for old in pool if moved.get(old.line) == f.line), None)
+            if same is None:
+                rewritten.append((f, pool))
+            else:
+                pool.remove(same)
+                matched[f.fingerprint] = same.fingerprint
+        for f, pool in rewritten:  # nearest to where the edit would have put it
+            if not pool:
+                matched[f.fingerprint] = None
+                continue
+            nearest = min(pool, key=lambda old: (abs(_estimated(moved, old.line) - f.line), old))
+            pool.remove(nearest)
+            matched[f.fingerprint] = nearest.fingerprint
+    return matched
+
+
+def _estimated(moved: Mapping[int, int], line: int) -> int:
+    """Where an old line went: through the nearest unchanged line above it."""
+    above = max((old for old in moved if old <= line), default=0)
+    return moved.get(above, 0) + line - above
+
+
+def _line_map(old: Sequence[str], new: Sequence[str]) -> dict[int, int]:
+    """Old line -> new line (1-based) for every line the edit left as it was."""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return {
+        i + offset + 1: j + offset + 1
+        for i, j, size in matcher.get_matching_blocks()
+        for offset in range(size)
+    }
 
 
 def merge_same_place(findings: Iterable[Finding]) -> list[Finding]:

@@ -53,3 +53,28 @@ def test_a_place_with_no_finding_of_the_proposal_is_a_usage_error(repo):
     whole = run_gc_bot(root, "feedback", "reject", first.id, "--only", "./a.py")
     assert whole.returncode == 0 and "rejected 2 finding(s)" in whole.stdout
     assert "a.py" not in unused(sweep(root))
+
+
+TWINS = {
+    "twins.py": "def first():\n    import os\n    return 1\n\n\ndef second():\n    import os\n    return 2\n",
+}
+
+
+def test_fixing_the_first_of_two_identical_spans_is_judged_by_place_not_order(repo):
+    """Two identical `import os` lines differ only by their order in the file: fixing the first
+    makes the second the first of its kind. The fix is still right, and the second, which
+    people kept, is still the one they kept."""
+    root = repo(TWINS)
+    both = unused(sweep(root))["twins.py"]
+    assert len(both.fingerprints) == 2
+    done = run_gc_bot(root, "feedback", "reject", both.id, "--only", "twins.py:7")
+    assert done.returncode == 0, done.stderr
+
+    again = sweep(root)
+    one = unused(again)["twins.py"]
+    assert one.status == "proposed", one.reason
+    diff = git(root, "show", one.branch)
+    assert diff.count("-    import os") == 1 and "def first():\n-    import os" in diff
+    assert again.suppressed == 1
+    third = sweep(root)  # the kept one is not proposed again, nor the fixed one twice
+    assert [o.id for o in third.proposals if o.principle == "no-unused-code"] == [one.id]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gc_bot.errors import OperationalError
+from gc_bot.findings import carried_over
 from gc_bot.principles import STARTER_DIR, load_principles
 from gc_bot.scan import Shard, scan
 from gc_bot.scan.ruff import run_ruff
@@ -143,6 +144,33 @@ def test_fingerprints_survive_lines_inserted_above_and_change_with_the_code(repo
     write_files(root, {"m.py": "def f():\n    breakpoint( )\n    import pdb; pdb.set_trace()\n"})
     changed = [f.fingerprint for f in scan(root, starter).findings]
     assert not set(changed) & set(first)
+
+
+def test_an_edit_is_judged_by_where_each_finding_went_not_by_its_order(repo, starter):
+    """Removing the first of three identical spans gives the others new fingerprints (their
+    order changed); `carried_over` still says which is which, and that nothing is new."""
+    old = "def f():\n    breakpoint()\n    x = 1\n    breakpoint()\n    breakpoint()\n"
+    root = repo({"m.py": old})
+    before = [f for f in scan(root, starter).findings if f.principle == "no-debug-leftovers"]
+    assert [f.line for f in before] == [2, 4, 5]
+    new = "def f():\n    x = 1\n    breakpoint()\n    breakpoint()\n"
+    write_files(root, {"m.py": new})
+    after = [f for f in scan(root, starter).findings if f.principle == "no-debug-leftovers"]
+    assert {f.fingerprint for f in after} < {f.fingerprint for f in before}  # renamed by order
+    was = carried_over(before, after, {"m.py": old}, {"m.py": new})
+    assert [was[f.fingerprint] for f in after] == [f.fingerprint for f in before[1:]]
+    # A line the edit rewrote (indented under a new `if`) is the nearest one still unmatched.
+    rewritten = "def f():\n    x = 1\n    breakpoint()\n    if x:\n        breakpoint()\n"
+    write_files(root, {"m.py": rewritten})
+    again = [f for f in scan(root, starter).findings if f.principle == "no-debug-leftovers"]
+    was = carried_over(before, again, {"m.py": old}, {"m.py": rewritten})
+    assert [was[f.fingerprint] for f in again] == [f.fingerprint for f in before[1:]]
+    # A fourth one is new (moving the first to the end instead would count as a move).
+    more = old + "    breakpoint()\n"
+    write_files(root, {"m.py": more})
+    added = [f for f in scan(root, starter).findings if f.principle == "no-debug-leftovers"]
+    was = carried_over(before, added, {"m.py": old}, {"m.py": more})
+    assert [was[f.fingerprint] for f in added] == [f.fingerprint for f in before] + [None]
 
 
 def test_suppression_comments(repo, starter):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gc_bot.findings import Finding
+from gc_bot.findings import Finding, carried_over
 from gc_bot.fix.deadline import deadline_reason, remaining
 from gc_bot.fix.edits import protected
 from gc_bot.fix.exports import removed_imported_names
@@ -129,11 +129,17 @@ class Validator:
         unreadable = [s for s in result.skipped if s.path in self.files]
         if unreadable:
             return Verdict(f"{unreadable[0].path} cannot be scanned: {unreadable[0].reason}")
-        after = {f.fingerprint: f for f in result.findings}
-        left = [after[fp] for fp in sorted(self.targeted) if fp in after]
-        new = [f for fp, f in after.items() if fp not in self.before]
+        texts = {path: (self.worktree / path).read_text(encoding="utf-8") for path in changed}
+        was = carried_over(
+            self.base_findings,
+            result.findings,
+            {path: self._original(path) for path in changed},
+            texts,
+        )
+        left = [f for f in result.findings if was[f.fingerprint] in self.targeted]
+        new = [f for f in result.findings if was[f.fingerprint] not in self.before]
         if left and not new:
-            remaining = frozenset(f.fingerprint for f in left)
+            remaining = frozenset(str(was[f.fingerprint]) for f in left)
             return Verdict("the targeted findings are still there: " + _describe(left), remaining)
         reworked = [f for f in new if f.principle == self.principle]
         if left or reworked:
@@ -142,7 +148,6 @@ class Validator:
             )
         if new:
             return Verdict("the change introduces new findings: " + _describe(new))
-        texts = {path: (self.worktree / path).read_text(encoding="utf-8") for path in changed}
         change = self._change(texts, after_findings=tuple(result.findings))
         refusal = first_refusal(RESULT_GUARDS, change)
         if refusal:

@@ -17,7 +17,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from gc_bot.findings import Finding, split_lines
+from gc_bot.findings import Finding, carried_over, split_lines
 from gc_bot.fix.guards import Change
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -84,7 +84,8 @@ def diff_hunks(before: str, after: str) -> list[Hunk]:
 
 
 def _untargeted_gone(change: Change, targeted: set[str]) -> str:
-    after = {f.fingerprint for f in change.after_findings}
+    carried = carried_over(change.base_findings, change.after_findings, change.before, change.after)
+    after = set(carried.values())
     gone = [
         f
         for f in change.base_findings
