@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gc_bot.fix.fence import network_cut_prefix, run_fenced
+from gc_bot.fix.fence import files_to_hide, hiding_prefix, network_cut_prefix, run_fenced
 from gc_bot.sweep import sweep
+from tests.conftest import git, make_repo
 from tests.test_sweep_agent import GOOD_EDIT, SYNC, fix
 
 TOKENS = {
@@ -81,22 +82,27 @@ def test_the_network_is_cut_where_the_platform_allows(fake_openai, tmp_path):
     assert ("connected" not in done.output and "OSError" in done.output) or "Error" in done.output
 
 
-def test_without_a_network_namespace_it_says_so(tmp_path, monkeypatch):
+def _without_unshare(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
+    """`script` in a fresh interpreter whose PATH has sh, true and cat but no unshare."""
     empty = tmp_path / "bin"
     empty.mkdir()
-    for tool in ("sh", "true"):
+    for tool in ("sh", "true", "cat"):
         os.symlink(f"/bin/{tool}", empty / tool)
-    script = (
-        "import os, gc_bot.fix.fence as f; "
-        "r = f.run_fenced('echo hello', os.getcwd(), timeout=10); print(r.network_cut, r.output)"
-    )
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", script],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         env={**os.environ, "PATH": str(empty)},
     )
+
+
+def test_without_a_network_namespace_it_says_so(tmp_path, monkeypatch):
+    script = (
+        "import os, gc_bot.fix.fence as f; "
+        "r = f.run_fenced('echo hello', os.getcwd(), timeout=10); print(r.network_cut, r.output)"
+    )
+    done = _without_unshare(tmp_path, script)
     assert done.stdout.split() == ["False", "hello"], done.stderr
     assert "test command runs WITH network access" in done.stderr
 
@@ -139,3 +145,47 @@ def test_a_failing_run_feeds_back_only_its_last_lines(tmp_path):
     assert done.returncode == 3
     assert shown.splitlines()[-1] == "line 5000" and "line 100\n" not in shown
     assert len(shown.splitlines()) == TEST_OUTPUT_LINES + 1
+
+
+def test_credential_files_read_as_empty_and_the_suite_runs_as_its_user(tmp_path):
+    if hiding_prefix() is None:
+        pytest.skip("no mount namespace on this platform (gc-bot warns; see test below)")
+    checkout = tmp_path / "checkout"
+    make_repo(checkout, {"app.py": "x = 1\n", ".gitignore": ".env\nkeys/\n"})
+    (checkout / ".env").write_text("TOKEN=checkout-secret-1\n")
+    (checkout / "keys").mkdir()
+    (checkout / "keys" / "deploy.pem").write_text("pem-secret-2\n")
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text("aws-secret-3\n")
+    (home / ".netrc").write_text("machine x password netrc-secret-4\n")
+    worktree = tmp_path / "worktree"
+    git(checkout, "worktree", "add", "-q", "--detach", str(worktree))
+    hide = files_to_hide(worktree, home=str(home))
+    assert set(hide) == {
+        checkout / ".env",
+        checkout / "keys" / "deploy.pem",
+        home / ".aws",
+        home / ".netrc",
+    }
+    reads = " ".join(
+        f"rev {p} 2>&1;" for p in [*hide[:2], home / ".aws" / "credentials", home / ".netrc"]
+    )
+    done = run_fenced(f"{reads} id -u; cat app.py", worktree, timeout=30, hide=hide)
+    assert done.returncode == 0, done.output
+    for secret in ("checkout-secret-1", "pem-secret-2", "aws-secret-3", "netrc-secret-4"):
+        assert secret[::-1] not in done.output and secret not in done.output
+    assert f"{os.geteuid()}\nx = 1" in done.output  # its own user, the worktree as it is
+    assert (home / ".netrc").read_text().startswith("machine")  # hidden, never changed
+
+
+def test_without_a_mount_namespace_it_says_credential_files_are_readable(tmp_path):
+    (tmp_path / "secret.env").write_text("visible\n")
+    script = (
+        "import os, pathlib, gc_bot.fix.fence as f; "
+        "r = f.run_fenced('cat secret.env', os.getcwd(), timeout=10, "
+        "hide=[pathlib.Path('secret.env').resolve()]); print(r.output)"
+    )
+    done = _without_unshare(tmp_path, script)
+    assert done.stdout.split() == ["visible"], done.stderr
+    assert "can read the checkout's credential files" in done.stderr

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from gc_bot.fix.fence import hiding_prefix
 from gc_bot.fix.secrets import (
     env_file_values,
     mask_secrets,
@@ -49,6 +50,14 @@ def git_bytes(root, spec: str) -> bytes:
     return subprocess.run(["git", "show", spec], cwd=root, capture_output=True, check=True).stdout
 
 
+def _fails_with(root, command: str, fake_openai) -> None:
+    """The repository's test command is `command` (committed); the agent answers two fixes."""
+    (root / "gc-bot.toml").write_text(f"max_attempts = 2\ntest_command = {json.dumps(command)}\n")
+    git(root, "add", "gc-bot.toml")
+    git(root, "commit", "-qm", "settings")
+    fake_openai.answer(GOOD_SWEEP_FIX).answer(GOOD_SWEEP_FIX)
+
+
 def test_dotenv_values_printed_by_a_failing_test_command_never_leave(repo, fake_openai):
     root = repo(
         {
@@ -60,17 +69,17 @@ def test_dotenv_values_printed_by_a_failing_test_command_never_leave(repo, fake_
     )
     (root / ".env").write_text(f"export SERVICE_TOKEN='{DOTENV_TOKEN}'\nNAME=demo\n")
     command = f"cat config/.env.test {root / '.env'}; echo FAILED test_sync; exit 1"
-    (root / "gc-bot.toml").write_text(f"max_attempts = 2\ntest_command = {json.dumps(command)}\n")
-    git(root, "add", "gc-bot.toml")
-    git(root, "commit", "-qm", "settings")
-    fake_openai.answer(GOOD_SWEEP_FIX).answer(GOOD_SWEEP_FIX)
+    _fails_with(root, command, fake_openai)
     report = sweep(root)
     [o] = report.proposals
     assert o.status == "dropped"
     retry = fake_openai.requests[1].messages[-1]["content"]
     assert "FAILED test_sync" in retry  # the output was fed back ...
     assert "DB_PASSWORD=<masked:known-secret>" in retry  # ... without the values
-    assert "SERVICE_TOKEN='<masked:known-secret>'" in retry
+    if hiding_prefix() is None:  # the checkout's .env is readable: its values are masked
+        assert "SERVICE_TOKEN='<masked:known-secret>'" in retry
+    else:  # it reads as empty for the test command
+        assert "SERVICE_TOKEN" not in retry
     assert "DEBUG=true" in retry and "PORT=8000" in retry  # trivial values stay readable
     sent = fake_openai.raw_bodies()
     stored = everything_stored(root)
@@ -248,17 +257,15 @@ def test_values_printed_encoded_by_code_under_test_are_masked_too(repo, fake_ope
         "print(base64.b64encode(b'x' + data).decode()); print(data.hex())"
     )
     command = f"python -c {json.dumps(dump)} {root / '.env'}; exit 1"
-    (root / "gc-bot.toml").write_text(f"max_attempts = 2\ntest_command = {json.dumps(command)}\n")
-    git(root, "add", "gc-bot.toml")
-    git(root, "commit", "-qm", "settings")
-    fake_openai.answer(GOOD_SWEEP_FIX).answer(GOOD_SWEEP_FIX)
+    _fails_with(root, command, fake_openai)
     [o] = sweep(root).proposals
     retry = fake_openai.requests[1].messages[-1]["content"]
-    assert retry.count("<masked:known-secret>") >= 2  # the base64 line and the hex line
     stream, value = b"x" + (root / ".env").read_bytes(), DOTENV_TOKEN.encode()
     skip = -stream.index(value) % 3  # the value's first byte that starts a base64 group
     core = base64.b64encode(value[skip : skip + 3 * ((len(value) - skip) // 3)]).decode()
-    assert core in base64.b64encode(stream).decode()  # what the command printed holds it
+    if hiding_prefix() is None:  # the command could read the file: what it printed is masked
+        assert retry.count("<masked:known-secret>") >= 2  # the base64 line and the hex line
+        assert core in base64.b64encode(stream).decode()  # what the command printed holds it
     for sent in (fake_openai.raw_bodies(), everything_stored(root), o.reason):
         assert core not in sent and value.hex() not in sent
 
@@ -300,3 +307,25 @@ def test_model_code_that_reads_the_env_file_is_refused_before_it_runs(repo, fake
     assert "pkg/sync.py: `open` (reading files)" in o.reason
     reversed_value = DOTENV_TOKEN[::-1]
     assert reversed_value not in fake_openai.raw_bodies() + everything_stored(root) + o.reason
+
+
+def test_a_credential_file_printed_in_a_form_no_mask_knows_never_leaves(repo, fake_openai):
+    """Model code may call a function the module already has that reads any path, and print
+    what it read reversed: the checkout's credential files read as empty for the test command."""
+    if hiding_prefix() is None:
+        pytest.skip("no mount namespace here (gc-bot warns that credential files are readable)")
+    root = repo({"pkg/__init__.py": "", "pkg/sync.py": TWO_PRINTS, ".gitignore": ".env\n"})
+    (root / ".env").write_text(f"SERVICE_TOKEN={DOTENV_TOKEN}\n")
+    (root / "deploy").mkdir()
+    (root / "deploy" / "id_ed25519").write_text(f"KEY {COMMITTED_PASSWORD}\n")
+    dump = "import sys; [print(open(p).read()[::-1]) for p in sys.argv[1:]]"
+    files = f"{root / '.env'} {root / 'deploy' / 'id_ed25519'}"
+    command = f"python -c {json.dumps(dump)} {files}; echo FAILED test_sync; exit 1"
+    _fails_with(root, command, fake_openai)
+    [o] = sweep(root).proposals
+    retry = fake_openai.requests[1].messages[-1]["content"]
+    assert "FAILED test_sync" in retry  # the command ran and its output came back
+    for value in (DOTENV_TOKEN[::-1], COMMITTED_PASSWORD[::-1]):
+        for sent in (fake_openai.raw_bodies(), everything_stored(root), o.reason):
+            assert value not in sent
+    assert DOTENV_TOKEN in (root / ".env").read_text()  # hidden from the command, not changed

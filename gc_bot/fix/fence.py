@@ -10,7 +10,13 @@ changed code, so it runs fenced:
   itself exits (atexit, and SIGTERM when gc-bot runs in the foreground);
 - no network where the platform allows it: a new, empty network namespace through util-linux
   `unshare` (`--net` as root, `--map-current-user --net` or `-rn` otherwise). Where none of
-  these works, the command runs with the network and gc-bot says so once, on stderr.
+  these works, the command runs with the network and gc-bot says so once, on stderr;
+- no credential files: in a mount namespace of its own, the files that hold credentials by
+  their nature (`secrets.is_secret_file`: `.env`, key files...) in the repository's checkout,
+  and the home folder's credential stores (`~/.netrc`, `~/.aws`, `~/.ssh`, `~/.config/gh`...),
+  read as empty. The changed code could otherwise read one through a function the module
+  already has, and print it in a form no masking knows (reversed, say) for the failure report
+  that goes back to the model. Where no mount namespace can be made, gc-bot says so once.
 """
 
 from __future__ import annotations
@@ -82,18 +88,107 @@ def network_cut_prefix() -> tuple[str, ...] | None:
     return None
 
 
+# Home-folder credential stores hidden from the test command (those that exist).
+_HOME_SECRETS = (
+    ".netrc",
+    "_netrc",
+    ".pgpass",
+    ".pypirc",
+    ".npmrc",
+    ".git-credentials",
+    ".dockercfg",
+    ".ssh",
+    ".aws",
+    ".azure",
+    ".gnupg",
+    ".docker",
+    ".kube",
+    ".config/gh",
+    ".config/hub",
+    ".config/gcloud",
+    ".terraform.d",
+)
+# Run inside the mount namespace: each path ($3...) reads as empty, then the command ($1) runs,
+# through $2 (for a user who is not root: a nested user namespace that maps them back to
+# themselves, so that the suite never runs as root).
+_HIDE = """cmd=$1; back=$2; shift 2
+for p do
+  if [ -d "$p" ]; then mount -t tmpfs -o size=4k,mode=0700 hidden "$p"; else mount --bind /dev/null "$p"; fi \\
+    || { echo "gc-bot: could not hide $p from the test command" >&2; exit 125; }
+done
+exec $back /bin/sh -c "$cmd"
+"""
+
+
+@cache
+def hiding_prefix() -> tuple[tuple[str, ...], str] | None:
+    """The command prefix that gives a program no network and a mount namespace of its own
+    (to hide files in), and what maps the user back inside it; None where that cannot be had."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    if os.geteuid() == 0:
+        prefix, back = (unshare, "--mount", "--net"), ""
+    else:
+        prefix = (unshare, "--map-root-user", "--mount", "--net")
+        back = f"{unshare} --user --map-user={os.geteuid()} --map-group={os.getegid()}"
+    with tempfile.NamedTemporaryFile(prefix="gc-bot-probe-") as probe:
+        probe.write(b"visible")
+        probe.flush()
+        test = f"! test -s {probe.name} && test $(id -u) = {os.geteuid()}"
+        try:
+            done = subprocess.run(
+                [*prefix, "/bin/sh", "-c", _HIDE, "sh", test, back, probe.name],
+                capture_output=True,
+                timeout=10,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return (prefix, back) if done.returncode == 0 else None
+
+
+def files_to_hide(worktree: Path, home: str | None = None) -> list[Path]:
+    """The credential files a test command run in `worktree` (a worktree of the checkout)
+    must not read: those in the checkout itself, and the home folder's stores."""
+    from gc_bot.fix.secrets import secret_files
+
+    found: list[Path] = []
+    done = subprocess.run(
+        ["git", "-C", str(worktree), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    common = Path(done.stdout.strip()) if done.returncode == 0 else None
+    if common is not None and common.name == ".git" and common.parent != worktree:
+        found += secret_files(common.parent)
+    home = os.environ.get("HOME") if home is None else home
+    if home:
+        found += [Path(home, name) for name in _HOME_SECRETS]
+    return [path for path in found if path.exists()]  # a dangling link cannot be mounted over
+
+
 def run_fenced(
     command: str,
     cwd: Path,
     *,
     timeout: float,
     allowed_env: Collection[str] = (),
+    hide: Collection[Path] = (),
 ) -> Fenced:
-    """Run the team's `command` (a shell line) in `cwd`, fenced as the module says."""
-    prefix = network_cut_prefix()
+    """Run the team's `command` (a shell line) in `cwd`, fenced as the module says; the files
+    in `hide` read as empty where a mount namespace can be had."""
+    hiding = hiding_prefix() if hide else None
+    if hide and hiding is None:
+        _say_files_are_visible()
+    prefix = hiding[0] if hiding else network_cut_prefix()
     if prefix is None:
         _say_network_is_open()
-    argv = [*(prefix or ()), "/bin/sh", "-c", command]
+    if hiding:
+        argv = [*hiding[0], "/bin/sh", "-c", _HIDE, "sh", command, hiding[1], *map(str, hide)]
+    else:
+        argv = [*(prefix or ()), "/bin/sh", "-c", command]
     with tempfile.TemporaryFile() as sink:  # a file, not a pipe: a chatty suite cannot fill memory
         process = subprocess.Popen(
             argv,
@@ -127,6 +222,15 @@ def _tail(sink: IO[bytes]) -> str:
     data = sink.read()
     skipped = f"[... {size - len(data)} bytes of output left out ...]\n" if size > len(data) else ""
     return skipped + data.decode("utf-8", "replace")
+
+
+@cache
+def _say_files_are_visible() -> None:
+    logger.warning(
+        "gc-bot: the test command can read the checkout's credential files (.env, keys) and "
+        "those in your home folder: no mount namespace is available here (util-linux "
+        "`unshare --mount` failed or is missing); what it prints is still masked"
+    )
 
 
 @cache

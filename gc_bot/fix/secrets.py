@@ -468,18 +468,33 @@ def _committed_env_files(root: Path, commit: str | None) -> list[str]:
 
 def _env_file_texts(root: Path) -> list[str]:
     texts: list[str] = []
+    for path in _files_named(root, lambda relative: is_env_file(relative.rpartition("/")[2])):
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_ENV_FILE_BYTES)
+        except OSError:
+            continue
+        texts.append(data.decode("utf-8", "replace"))
+    return texts
+
+
+def secret_files(root: Path) -> list[Path]:
+    """The files under `root` that hold credentials by their nature (`is_secret_file`)."""
+    return _files_named(root, is_secret_file)
+
+
+def _files_named(root: Path, wanted: Callable[[str], bool]) -> list[Path]:
+    """Files under `root` whose path from it is `wanted`, at most MAX_ENV_FILES, tool folders
+    skipped."""
+    found: list[Path] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.endswith(".egg-info"))
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in sorted(names):
-            if not is_env_file(name) or len(texts) >= MAX_ENV_FILES:
-                continue
-            try:
-                with open(os.path.join(folder, name), "rb") as handle:
-                    data = handle.read(MAX_ENV_FILE_BYTES)
-            except OSError:
-                continue
-            texts.append(data.decode("utf-8", "replace"))
-    return texts
+            path = name if relative == "." else f"{relative}/{name}"
+            if wanted(path) and len(found) < MAX_ENV_FILES:
+                found.append(Path(folder, name))
+    return found
 
 
 def _unquote(raw: str) -> str:

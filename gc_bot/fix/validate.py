@@ -12,7 +12,7 @@ from gc_bot.findings import Finding, carried_over
 from gc_bot.fix.deadline import deadline_reason, remaining
 from gc_bot.fix.edits import protected
 from gc_bot.fix.exports import removed_imported_names
-from gc_bot.fix.fence import run_fenced
+from gc_bot.fix.fence import files_to_hide, run_fenced
 from gc_bot.fix.guards import RESULT_GUARDS, TEXT_GUARDS, Change, first_refusal
 from gc_bot.fix.secrets import mask_secrets
 from gc_bot.git import Git
@@ -220,12 +220,15 @@ def _run_tests(
     """The team's own configured command, never anything a model wrote; fenced (`fix.fence`),
     and stopped at the proposal's deadline when that comes first."""
     left = remaining()
+    hide = files_to_hide(worktree)
     if left is not None and left < timeout:
-        done = run_fenced(command, worktree, timeout=max(left, 0.1), allowed_env=allowed_env)
+        done = run_fenced(
+            command, worktree, timeout=max(left, 0.1), allowed_env=allowed_env, hide=hide
+        )
         if done.timed_out:
             return deadline_reason()
     else:
-        done = run_fenced(command, worktree, timeout=timeout, allowed_env=allowed_env)
+        done = run_fenced(command, worktree, timeout=timeout, allowed_env=allowed_env, hide=hide)
     if done.timed_out:
         return f"the test command `{command}` was stopped at its time limit ({timeout:g}s)"
     if done.returncode != 0:
