@@ -135,3 +135,33 @@ def test_an_unreadable_ruff_config_hides_nothing_and_fails_nothing(repo, starter
 )
 def test_selectors_follow_ruffs_linter_prefixes(selector, code, expected):
     assert matches(selector, code) is expected
+
+
+DEBUGGER = "def load(path):\n    breakpoint()\n    return path\n"
+
+
+def test_a_flake8_section_counts_where_no_ruff_configuration_does(repo, starter):
+    """A team that lints with flake8 wrote its decisions in setup.cfg's [flake8]: they count."""
+    files = {
+        "lib/loader.py": DEBUGGER,
+        "lib/util.py": "import os\n",
+        "tests/test_util.py": "import os\n",
+    }
+    everything = found(repo(files), starter)
+    assert ("lib/loader.py", "no-debug-leftovers") in everything
+    assert ("tests/test_util.py", "no-unused-code") in everything
+    flake8 = "[flake8]\nextend-ignore = T100,E501\nper-file-ignores =\n    tests/*: F401\n"
+    root = repo({**files, "setup.cfg": "[metadata]\nname = x\n\n" + flake8})
+    assert found(root, starter) == {("lib/util.py", "no-unused-code")}
+    # A ruff configuration at the top governs instead; flake8's is then not read.
+    (root / "ruff.toml").write_text("[lint]\nignore = []\n")
+    assert ("lib/loader.py", "no-debug-leftovers") in found(root, starter)
+
+
+def test_tox_ini_and_dot_flake8_are_read_in_flake8_order(repo, starter):
+    files = {"lib/loader.py": DEBUGGER, "tox.ini": "[tox]\nenvlist = py\n"}
+    root = repo({**files, ".flake8": "[flake8]\nignore = T100\n"})
+    assert ("lib/loader.py", "no-debug-leftovers") not in found(root, starter)
+    # tox.ini comes first: once it has a [flake8] section, .flake8 is not read
+    (root / "tox.ini").write_text("[tox]\nenvlist = py\n\n[flake8]\nignore = W291\n")
+    assert ("lib/loader.py", "no-debug-leftovers") in found(root, starter)

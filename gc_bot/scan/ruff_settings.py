@@ -5,6 +5,11 @@ finding; their `ignore`, `extend-ignore` and `per-file-ignores` (and `extend-` f
 `[lint]` or the old top level, through `extend` chains) hide findings of those codes. Each file
 follows the nearest configuration above it inside the repository, as ruff does: `.ruff.toml`,
 then `ruff.toml`, then a `pyproject.toml` with a `[tool.ruff]` table.
+
+A team that lints with flake8 writes the same decisions in a `[flake8]` section (`setup.cfg`,
+then `tox.ini`, then `.flake8`, at the repository's top, where flake8 reads them): its
+`ignore`, `extend-ignore` and `per-file-ignores` count for every file no ruff configuration
+governs. The codes are the same ones (pycodestyle's E722, pyflakes' F401, bugbear's B006).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-CONFIG_NAMES = (".ruff.toml", "ruff.toml", "pyproject.toml")
+RUFF_NAMES = (".ruff.toml", "ruff.toml", "pyproject.toml")
+FLAKE8_NAMES = ("setup.cfg", "tox.ini", ".flake8")  # in the order flake8 looks
+CONFIG_NAMES = RUFF_NAMES + FLAKE8_NAMES  # every file whose change may change the decisions
 _IGNORE_KEYS = ("ignore", "extend-ignore")
 _PER_FILE_KEYS = ("per-file-ignores", "extend-per-file-ignores")
 _CODE = re.compile(r"^([A-Z]+)([0-9]*)$")
@@ -86,13 +93,13 @@ class RuffSettings:
 
     def _own(self, folder: str) -> RuffConfig | None:
         directory = self.top / folder
-        for name in CONFIG_NAMES:
+        for name in RUFF_NAMES:
             path = directory / name
             if path.is_file():
                 table = _ruff_table(path)
                 if table is not None:
                     return self._load(path, table)
-        return None
+        return _flake8_config(self.top) if folder in ("", ".") else None
 
     def _load(self, path: Path, table: dict[str, Any]) -> RuffConfig:
         if path not in self._loaded:
@@ -114,6 +121,54 @@ def matches(selector: str, code: str) -> bool:
     letters_s, letters_c = found_s.group(1), found_c.group(1)
     # Pylint's codes carry a category letter after its prefix: `PL` selects PLR0913.
     return letters_s == letters_c or (letters_s == "PL" and letters_c[:2] == "PL")
+
+
+def _flake8_config(top: Path) -> RuffConfig | None:
+    """The `[flake8]` section flake8 would read at the repository's top, as decisions."""
+    import configparser
+
+    for name in FLAKE8_NAMES:
+        path = top / name
+        if not path.is_file():
+            continue
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+        except (OSError, UnicodeDecodeError, configparser.Error) as error:
+            logger.warning(
+                "%s: its flake8 settings cannot be read, so they hide nothing: %s", path, error
+            )
+            return None
+        if not parser.has_section("flake8"):
+            continue
+        section = parser["flake8"]
+        ignore = [
+            code
+            for key in _IGNORE_KEYS
+            for code in _FLAKE8_LIST.split(section.get(key, ""))
+            if code
+        ]
+        per_file = [
+            _per_file(top, pattern, codes)
+            for key in _PER_FILE_KEYS
+            for pattern, codes in _flake8_per_file(section.get(key, ""))
+        ]
+        return RuffConfig(name, tuple(ignore), tuple(per_file))
+    return None
+
+
+_FLAKE8_LIST = re.compile(r"[\s,]+")
+
+
+def _flake8_per_file(value: str) -> list[tuple[str, list[str]]]:
+    """flake8's `per-file-ignores`: `pattern: CODES` pairs, separated by spaces or new lines."""
+    pairs: list[tuple[str, list[str]]] = []
+    for token in _FLAKE8_LIST.split(value.replace(":", ": ")):
+        if token.endswith(":"):
+            pairs.append((token[:-1], []))
+        elif token and pairs:
+            pairs[-1][1].append(token)
+    return pairs
 
 
 def _ruff_table(path: Path) -> dict[str, Any] | None:
