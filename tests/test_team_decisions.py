@@ -165,3 +165,17 @@ def test_tox_ini_and_dot_flake8_are_read_in_flake8_order(repo, starter):
     # tox.ini comes first: once it has a [flake8] section, .flake8 is not read
     (root / "tox.ini").write_text("[tox]\nenvlist = py\n\n[flake8]\nignore = W291\n")
     assert ("lib/loader.py", "no-debug-leftovers") in found(root, starter)
+
+
+def test_a_tool_flake8_table_in_pyproject_counts_too(repo, starter):
+    """Flake8-pyproject's `[tool.flake8]` (SQLAlchemy's setup), lists as TOML lists."""
+    table = '[tool.flake8]\nignore = ["T100"]\nper-file-ignores = ["tests/*:F401"]\n'
+    root = repo(
+        {
+            "lib/loader.py": DEBUGGER,
+            "tests/test_util.py": "import os\n",
+            "lib/util.py": "import os\n",
+            "pyproject.toml": table,
+        }
+    )
+    assert found(root, starter) == {("lib/util.py", "no-unused-code")}

@@ -6,8 +6,9 @@ finding; their `ignore`, `extend-ignore` and `per-file-ignores` (and `extend-` f
 follows the nearest configuration above it inside the repository, as ruff does: `.ruff.toml`,
 then `ruff.toml`, then a `pyproject.toml` with a `[tool.ruff]` table.
 
-A team that lints with flake8 writes the same decisions in a `[flake8]` section (`setup.cfg`,
-then `tox.ini`, then `.flake8`, at the repository's top, where flake8 reads them): its
+A team that lints with flake8 writes the same decisions in a `[tool.flake8]` table of
+`pyproject.toml` (the Flake8-pyproject plugin, which SQLAlchemy uses) or a `[flake8]` section
+(`setup.cfg`, then `tox.ini`, then `.flake8`), at the repository's top, where flake8 reads: its
 `ignore`, `extend-ignore` and `per-file-ignores` count for every file no ruff configuration
 governs. The codes are the same ones (pycodestyle's E722, pyflakes' F401, bugbear's B006).
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -127,6 +128,10 @@ def _flake8_config(top: Path) -> RuffConfig | None:
     """The `[flake8]` section flake8 would read at the repository's top, as decisions."""
     import configparser
 
+    pyproject = top / "pyproject.toml"
+    table = _ruff_table(pyproject, "flake8") if pyproject.is_file() else None
+    if table is not None:
+        return _flake8_decisions(top, "pyproject.toml", table)
     for name in FLAKE8_NAMES:
         path = top / name
         if not path.is_file():
@@ -141,20 +146,24 @@ def _flake8_config(top: Path) -> RuffConfig | None:
             return None
         if not parser.has_section("flake8"):
             continue
-        section = parser["flake8"]
-        ignore = [
-            code
-            for key in _IGNORE_KEYS
-            for code in _FLAKE8_LIST.split(section.get(key, ""))
-            if code
-        ]
-        per_file = [
-            _per_file(top, pattern, codes)
-            for key in _PER_FILE_KEYS
-            for pattern, codes in _flake8_per_file(section.get(key, ""))
-        ]
-        return RuffConfig(name, tuple(ignore), tuple(per_file))
+        return _flake8_decisions(top, name, dict(parser["flake8"]))
     return None
+
+
+def _flake8_decisions(top: Path, name: str, section: Mapping[str, Any]) -> RuffConfig:
+    """Ignores and per-file ignores of a flake8 section; a value is a string or, in TOML, a list."""
+
+    def text(key: str) -> str:
+        value = section.get(key, "")
+        return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    ignore = [code for key in _IGNORE_KEYS for code in _FLAKE8_LIST.split(text(key)) if code]
+    per_file = [
+        _per_file(top, pattern, codes)
+        for key in _PER_FILE_KEYS
+        for pattern, codes in _flake8_per_file(text(key))
+    ]
+    return RuffConfig(name, tuple(ignore), tuple(per_file))
 
 
 _FLAKE8_LIST = re.compile(r"[\s,]+")
@@ -171,7 +180,7 @@ def _flake8_per_file(value: str) -> list[tuple[str, list[str]]]:
     return pairs
 
 
-def _ruff_table(path: Path) -> dict[str, Any] | None:
+def _ruff_table(path: Path, tool: str = "ruff") -> dict[str, Any] | None:
     import tomllib
 
     try:
@@ -182,7 +191,7 @@ def _ruff_table(path: Path) -> dict[str, Any] | None:
         )
         return None
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("ruff")
+        table = data.get("tool", {}).get(tool)
         return table if isinstance(table, dict) else None
     return data
 
