@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from tests.conftest import make_repo, run_gc_bot
@@ -163,8 +164,6 @@ def test_a_worker_whose_parent_died_exits_on_its_own(tmp_path):
         """,
         tmp_path,
     )["pid"]
-    import time
-
     deadline = time.monotonic() + 60
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         status = Path(f"/proc/{pid}/status").read_text(errors="replace")

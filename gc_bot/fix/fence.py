@@ -148,11 +148,17 @@ def hiding_prefix() -> tuple[tuple[str, ...], str] | None:
     return (prefix, back) if done.returncode == 0 else None
 
 
+@cache
+def _checkout_secrets(checkout: Path) -> tuple[Path, ...]:
+    """Walked once per run, not once per attempt of every proposal."""
+    from gc_bot.fix.secrets import secret_files
+
+    return tuple(secret_files(checkout))
+
+
 def files_to_hide(worktree: Path, home: str | None = None) -> list[Path]:
     """The credential files a test command run in `worktree` (a worktree of the checkout)
     must not read: those in the checkout itself, and the home folder's stores."""
-    from gc_bot.fix.secrets import secret_files
-
     found: list[Path] = []
     done = subprocess.run(
         ["git", "-C", str(worktree), "rev-parse", "--path-format=absolute", "--git-common-dir"],
@@ -162,7 +168,7 @@ def files_to_hide(worktree: Path, home: str | None = None) -> list[Path]:
     )
     common = Path(done.stdout.strip()) if done.returncode == 0 else None
     if common is not None and common.name == ".git" and common.parent != worktree:
-        found += secret_files(common.parent)
+        found += _checkout_secrets(common.parent)
     home = os.environ.get("HOME") if home is None else home
     if home:
         found += [Path(home, name) for name in _HOME_SECRETS]

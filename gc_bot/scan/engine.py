@@ -136,14 +136,9 @@ def analyze_all(
     if workers <= 1 or len(jobs) < _POOL_THRESHOLD:
         warm = take_warm_worker()
         results = warm.analyze(jobs) if warm is not None and jobs else None
-        if results is not None:
-            for job, result in zip(jobs, results, strict=True):
-                yield job, result
-                if on_done:
-                    on_done()
-            return
-        for job in jobs:
-            yield job, analyze(job)
+        answers = iter(results) if results is not None else map(analyze, jobs)
+        for job, result in zip(jobs, answers, strict=True):
+            yield job, result
             if on_done:
                 on_done()
         return
